@@ -219,6 +219,8 @@ export interface Tensor {
   buffer: number;
   quantization?: Quantization;
   isVariable: boolean;
+  /** Schema `has_rank`: true marks a known rank (shape [] is then a scalar, not an unknown rank); TF's converter sets it. */
+  hasRank?: boolean;
 }
 
 export interface Operator {

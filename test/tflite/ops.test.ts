@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { describeShared, sharedPath } from '../helpers/shared.js';
+import { ESPHOME_OPS, isEsphomeOp, opCodeByName, opCodeOf, opName } from '../../src/tflite/ops.js';
+import { BuiltinOp, type TfliteModel } from '../../src/tflite/model.js';
+
+describe('opName', () => {
+  it('names builtin codes from the schema enum', () => {
+    expect(opName(0)).toBe('ADD');
+    expect(opName(3)).toBe('CONV_2D');
+    expect(opName(32)).toBe('CUSTOM');
+    expect(opName(114)).toBe('QUANTIZE');
+    expect(opName(127)).toBe('PLACEHOLDER_FOR_GREATER_OP_CODES');
+    expect(opName(129)).toBe('CALL_ONCE');
+    expect(opName(142)).toBe('VAR_HANDLE');
+    expect(opName(161)).toBe('RIGHT_SHIFT');
+    expect(opName(162)).toBe('STABLEHLO_LOGISTIC');
+    expect(opName(203)).toBe('DILATE');
+    expect(opName(205)).toBe('REDUCE_WINDOW');
+    expect(opName(225)).toBe('TEMP_STREAMING_CONV_2D');
+    expect(opName(206)).toBe('UNKNOWN_OP_206');
+    expect(opName(-1)).toBe('UNKNOWN_OP_-1');
+  });
+
+  it('agrees with model.ts BuiltinOp for every code it declares', () => {
+    for (const [name, code] of Object.entries(BuiltinOp)) {
+      if (typeof code === 'number') expect(opName(code)).toBe(name);
+    }
+  });
+
+  it('maps names back to codes', () => {
+    expect(opCodeByName('SPLIT_V')).toBe(102);
+    expect(opCodeByName('TEMP_STREAMING_CONV_2D')).toBe(225);
+    expect(opCodeByName('NOPE')).toBeUndefined();
+  });
+});
+
+describeShared('ESPHOME_OPS', () => {
+  it('is exactly the 20 ops of esphome-contract.md', () => {
+    const doc = readFileSync(sharedPath('docs', 'esphome-contract.md'), 'utf8').replace(/\s+/g, ' ');
+    const listed = /with exactly ([A-Z0-9_, ]+)\./.exec(doc)![1]!.split(',').map((s) => s.trim());
+    expect(listed.length).toBe(20);
+    expect(ESPHOME_OPS.map(opName)).toEqual(listed);
+    expect(new Set(ESPHOME_OPS).size).toBe(20);
+    expect(isEsphomeOp(BuiltinOp.SPLIT_V)).toBe(true);
+    expect(isEsphomeOp(25 /* SOFTMAX */)).toBe(false);
+  });
+}, ['docs']);
+
+describe('opCodeOf', () => {
+  const model = {
+    operatorCodes: [{ builtinCode: 142, version: 1 }],
+  } as unknown as TfliteModel;
+  it('returns the builtin code of an operator', () => {
+    expect(opCodeOf(model, { opcodeIndex: 0, inputs: [], outputs: [], builtinOptions: null })).toBe(142);
+  });
+  it('throws a specific error for an index out of range', () => {
+    expect(() => opCodeOf(model, { opcodeIndex: 3, inputs: [], outputs: [], builtinOptions: null })).toThrow(
+      'operator code index 3 out of range (1 operator codes)',
+    );
+  });
+});
