@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import type { Command } from '../command.js';
+import { MwwError } from '../../errors.js';
+import { writeFileAtomic } from '../../util/fs.js';
+import { planBuild } from '../../esphome/build.js';
+import { DEFAULT_LINE } from '../../esphome/versions.js';
+import { PROJECT_FILE, renderProject, type Project } from '../../project/project.js';
+
+const usage = `Usage: mww init [--board B] [--name N] [--model M]... [--vad M] [--esphome-version X] [--voice-assistant] [--force]
+
+Writes ${PROJECT_FILE} in the current directory: device name, board, wake word model sources and options.
+\`mww build\` then reads it. Without --model the project builds the UNTRAINED demo model.`;
+
+const command: Command = {
+  name: 'init',
+  summary: `Create ${PROJECT_FILE}, the project file \`mww build\` reads`,
+  usage,
+  options: {
+    board: { type: 'string' },
+    name: { type: 'string' },
+    model: { type: 'string', multiple: true },
+    vad: { type: 'string' },
+    'esphome-version': { type: 'string' },
+    'voice-assistant': { type: 'boolean' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    file: { type: 'string' },
+  },
+  async run(args, out) {
+    const v = args.values;
+    const file = (v.file as string | undefined) ?? PROJECT_FILE;
+    if (existsSync(file) && !v.force) throw new MwwError('input', `${file} already exists; pass --force to replace it`, { where: file });
+    const project: Project = {
+      version: 1,
+      name: (v.name as string | undefined) ?? 'mww voice',
+      board: (v.board as string | undefined) ?? 'esp32-s3',
+      esphomeVersion: (v['esphome-version'] as string | undefined) ?? DEFAULT_LINE,
+      wakeWords: ((v.model as string[] | undefined) ?? []).map((m) => ({ model: m })),
+      vad: v.vad as string | undefined,
+      voiceAssistant: v['voice-assistant'] === true,
+      out: v.out as string | undefined,
+      secrets: { wifiSsid: 'wifi_ssid', wifiPassword: 'wifi_password', apiKey: 'api_encryption_key', otaPassword: 'ota_password' },
+    };
+    // Fail now, not at build time, on an unknown board, an unsupported line or an unusable name.
+    const plan = planBuild({ board: project.board, models: [], name: project.name, esphomeVersion: project.esphomeVersion });
+    await writeFileAtomic(file, renderProject(project));
+    out.result({ file, project, esphomeName: plan.name });
+    out.line(`Wrote ${file} (device '${plan.name}', board ${plan.board.id}, ESPHome ${plan.line.id}). Next: mww build`);
+    if (project.wakeWords.length === 0) out.warn('no --model given: `mww build` will use the UNTRAINED demo model until you add wakeWords');
+    return 0;
+  },
+};
+
+export default command;

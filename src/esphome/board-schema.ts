@@ -1,0 +1,292 @@
+import { MwwError } from '../errors.js';
+import type { Chip } from './chips.js';
+import { CHIPS, isChip } from './chips.js';
+
+/**
+ * A voice board as data (`boards/<id>.yaml`). Pins are GPIO numbers. Everything the templates need to write
+ * a working ESPHome config for the board is here; nothing board-specific lives in the templates.
+ */
+export interface I2sBus {
+  lrclk: number;
+  bclk?: number;
+  mclk?: number;
+  /** `secondary` when another chip (e.g. the XMOS on the Voice PE) drives the clocks. */
+  mode?: 'primary' | 'secondary';
+}
+
+export interface Microphone {
+  type: 'i2s' | 'pdm';
+  din: number;
+  adcType: 'external' | 'internal';
+  channel: 'left' | 'right' | 'stereo';
+  bitsPerSample: 16 | 24 | 32;
+  sampleRate: 16000;
+  /** Codec needing an `audio_adc` entry (configured over I2C). */
+  adc?: { platform: string };
+}
+
+export interface Speaker {
+  /** Own I2S bus; absent = shares the microphone's bus. */
+  bus?: I2sBus;
+  dout: number;
+  dacType: 'external' | 'internal';
+  dac?: { platform: string };
+  optional?: boolean;
+}
+
+export interface Led {
+  pin: number;
+  /** Addressable LED chipset (esp32_rmt_led_strip); absent for a plain GPIO LED. */
+  chipset?: string;
+  numLeds?: number;
+  rgbOrder?: string;
+  kind?: 'gpio' | 'addressable';
+  inverted?: boolean;
+}
+
+/** What a board needs on one ESPHome release line, when that differs from the default. */
+export interface BoardLineOverride {
+  /** Reason the board cannot be generated for the line. */
+  unsupported?: string;
+  /** 2024-era BOX boards: audio through the `esp_adf` external component instead of i2s_audio + audio_adc. */
+  audioStack?: 'esp_adf';
+  espAdfBoard?: string;
+}
+
+export interface Board {
+  id: string;
+  name: string;
+  chip: Chip;
+  esphomeBoard: string;
+  flashSize: string;
+  cpuFrequency?: string;
+  psram: { mode: 'none' | 'quad' | 'octal'; speed?: string };
+  logger: { hardwareUart?: 'UART0' | 'UART1' | 'UART2' | 'USB_SERIAL_JTAG' | 'USB_CDC' };
+  i2c?: { sda: number; scl: number };
+  i2sBus: I2sBus;
+  microphone: Microphone;
+  speaker?: Speaker;
+  led?: Led;
+  button?: { pin: number; inverted?: boolean };
+  notes: string[];
+  sources: string[];
+  esphomeLines: Record<string, BoardLineOverride>;
+  /** Where the board came from (file path), for messages. */
+  file: string;
+}
+
+type Obj = Record<string, unknown>;
+
+class Reader {
+  constructor(readonly file: string) {}
+  fail(field: string, message: string): never {
+    throw new MwwError('input', message, { where: `${this.file}: ${field}` });
+  }
+  obj(v: unknown, field: string): Obj {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(field, `expected a mapping, found ${describe(v)}`);
+    return v as Obj;
+  }
+  str(o: Obj, key: string, field: string, opts: { optional?: boolean; pattern?: RegExp; hint?: string } = {}): string {
+    const v = o[key];
+    if (v === undefined || v === null) {
+      if (opts.optional) return undefined as unknown as string;
+      this.fail(`${field}${key}`, 'is required');
+    }
+    if (typeof v !== 'string' || v.length === 0) this.fail(`${field}${key}`, `expected a non-empty string, found ${describe(v)}`);
+    if (opts.pattern && !opts.pattern.test(v)) this.fail(`${field}${key}`, `'${v}' is not valid${opts.hint ? ` (${opts.hint})` : ''}`);
+    return v;
+  }
+  oneOf<T extends string | number>(o: Obj, key: string, field: string, allowed: readonly T[], optional = false): T {
+    const v = o[key];
+    if (v === undefined || v === null) {
+      if (optional) return undefined as unknown as T;
+      this.fail(`${field}${key}`, `is required (one of ${allowed.join(', ')})`);
+    }
+    if (!allowed.includes(v as T)) this.fail(`${field}${key}`, `expected one of ${allowed.join(', ')}, found ${describe(v)}`);
+    return v as T;
+  }
+  pin(o: Obj, key: string, field: string, optional = false): number {
+    const v = o[key];
+    if (v === undefined || v === null) {
+      if (optional) return undefined as unknown as number;
+      this.fail(`${field}${key}`, 'is required (a GPIO number)');
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) this.fail(`${field}${key}`, `expected a GPIO number, found ${describe(v)}`);
+    return v;
+  }
+  bool(o: Obj, key: string, field: string): boolean | undefined {
+    const v = o[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') this.fail(`${field}${key}`, `expected true or false, found ${describe(v)}`);
+    return v;
+  }
+  strList(o: Obj, key: string, field: string): string[] {
+    const v = o[key];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) this.fail(`${field}${key}`, 'expected a list of strings');
+    return v as string[];
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+const BOARD_ID = /^[a-z0-9][a-z0-9-]*$/;
+
+function readBus(r: Reader, v: unknown, field: string): I2sBus {
+  const o = r.obj(v, field);
+  return {
+    lrclk: r.pin(o, 'lrclk', `${field}.`),
+    bclk: r.pin(o, 'bclk', `${field}.`, true),
+    mclk: r.pin(o, 'mclk', `${field}.`, true),
+    mode: r.oneOf(o, 'mode', `${field}.`, ['primary', 'secondary'] as const, true),
+  };
+}
+
+/** Parse and validate a board description (already YAML-parsed). Throws MwwError naming file and field. */
+export function parseBoard(raw: unknown, file: string): Board {
+  const r = new Reader(file);
+  const o = r.obj(raw, '(top level)');
+  const id = r.str(o, 'id', '', { pattern: BOARD_ID, hint: 'lowercase letters, digits and -' });
+  const chipRaw = o.chip;
+  if (!isChip(chipRaw)) r.fail('chip', `expected one of ${Object.keys(CHIPS).join(', ')}, found ${describe(chipRaw)}`);
+  const psramO = r.obj(o.psram ?? { mode: 'none' }, 'psram');
+  const loggerO = r.obj(o.logger ?? {}, 'logger');
+  const micO = r.obj(o.microphone, 'microphone');
+  const adc = micO.adc === undefined ? undefined : { platform: r.str(r.obj(micO.adc, 'microphone.adc'), 'platform', 'microphone.adc.') };
+  const board: Board = {
+    id,
+    name: r.str(o, 'name', ''),
+    chip: chipRaw as Chip,
+    esphomeBoard: r.str(o, 'esphomeBoard', '', { pattern: /^[A-Za-z0-9_.-]+$/ }),
+    flashSize: r.oneOf(o, 'flashSize', '', ['2MB', '4MB', '8MB', '16MB', '32MB'] as const),
+    cpuFrequency: r.oneOf(o, 'cpuFrequency', '', ['80MHz', '160MHz', '240MHz'] as const, true),
+    psram: {
+      mode: r.oneOf(psramO, 'mode', 'psram.', ['none', 'quad', 'octal'] as const),
+      speed: r.oneOf(psramO, 'speed', 'psram.', ['40MHz', '80MHz', '120MHz'] as const, true),
+    },
+    logger: { hardwareUart: r.oneOf(loggerO, 'hardwareUart', 'logger.', ['UART0', 'UART1', 'UART2', 'USB_SERIAL_JTAG', 'USB_CDC'] as const, true) },
+    i2c: o.i2c === undefined ? undefined : (() => {
+      const i = r.obj(o.i2c, 'i2c');
+      return { sda: r.pin(i, 'sda', 'i2c.'), scl: r.pin(i, 'scl', 'i2c.') };
+    })(),
+    i2sBus: readBus(r, o.i2sBus, 'i2sBus'),
+    microphone: {
+      type: r.oneOf(micO, 'type', 'microphone.', ['i2s', 'pdm'] as const),
+      din: r.pin(micO, 'din', 'microphone.'),
+      adcType: r.oneOf(micO, 'adcType', 'microphone.', ['external', 'internal'] as const),
+      channel: r.oneOf(micO, 'channel', 'microphone.', ['left', 'right', 'stereo'] as const),
+      bitsPerSample: r.oneOf(micO, 'bitsPerSample', 'microphone.', [16, 24, 32] as const),
+      sampleRate: r.oneOf(micO, 'sampleRate', 'microphone.', [16000] as const),
+      adc,
+    },
+    speaker: o.speaker === undefined ? undefined : (() => {
+      const s = r.obj(o.speaker, 'speaker');
+      return {
+        bus: s.bus === undefined ? undefined : readBus(r, s.bus, 'speaker.bus'),
+        dout: r.pin(s, 'dout', 'speaker.'),
+        dacType: r.oneOf(s, 'dacType', 'speaker.', ['external', 'internal'] as const),
+        dac: s.dac === undefined ? undefined : { platform: r.str(r.obj(s.dac, 'speaker.dac'), 'platform', 'speaker.dac.') },
+        optional: r.bool(s, 'optional', 'speaker.'),
+      };
+    })(),
+    led: o.led === undefined ? undefined : (() => {
+      const l = r.obj(o.led, 'led');
+      return {
+        pin: r.pin(l, 'pin', 'led.'),
+        chipset: r.str(l, 'chipset', 'led.', { optional: true, pattern: /^[A-Za-z0-9_]+$/ }),
+        numLeds: l.numLeds === undefined ? undefined : Math.max(1, r.pin(l, 'numLeds', 'led.')),
+        rgbOrder: r.oneOf(l, 'rgbOrder', 'led.', ['RGB', 'RBG', 'GRB', 'GBR', 'BRG', 'BGR'] as const, true),
+        kind: r.oneOf(l, 'kind', 'led.', ['gpio', 'addressable'] as const, true),
+        inverted: r.bool(l, 'inverted', 'led.'),
+      };
+    })(),
+    button: o.button === undefined ? undefined : (() => {
+      const b = r.obj(o.button, 'button');
+      return { pin: r.pin(b, 'pin', 'button.'), inverted: r.bool(b, 'inverted', 'button.') };
+    })(),
+    notes: r.strList(o, 'notes', ''),
+    sources: r.strList(o, 'sources', ''),
+    esphomeLines: {},
+    file,
+  };
+  const lines = r.obj(o.esphomeLines ?? {}, 'esphomeLines');
+  for (const [line, v] of Object.entries(lines)) {
+    const lo = r.obj(v, `esphomeLines.${line}`);
+    board.esphomeLines[line] = {
+      unsupported: r.str(lo, 'unsupported', `esphomeLines.${line}.`, { optional: true }),
+      audioStack: r.oneOf(lo, 'audioStack', `esphomeLines.${line}.`, ['esp_adf'] as const, true),
+      espAdfBoard: r.str(lo, 'espAdfBoard', `esphomeLines.${line}.`, { optional: true }),
+    };
+  }
+  checkBoardHardware(board);
+  return board;
+}
+
+/** One use of a GPIO by the board, for the conflict checks. */
+interface PinUse {
+  pin: number;
+  field: string;
+  output: boolean;
+}
+
+function pinUses(b: Board): PinUse[] {
+  const uses: PinUse[] = [];
+  const busUses = (bus: I2sBus, prefix: string): void => {
+    const clocksOut = bus.mode !== 'secondary';
+    uses.push({ pin: bus.lrclk, field: `${prefix}.lrclk`, output: clocksOut });
+    if (bus.bclk !== undefined) uses.push({ pin: bus.bclk, field: `${prefix}.bclk`, output: clocksOut });
+    if (bus.mclk !== undefined) uses.push({ pin: bus.mclk, field: `${prefix}.mclk`, output: true });
+  };
+  busUses(b.i2sBus, 'i2sBus');
+  uses.push({ pin: b.microphone.din, field: 'microphone.din', output: false });
+  if (b.speaker) {
+    if (b.speaker.bus) busUses(b.speaker.bus, 'speaker.bus');
+    uses.push({ pin: b.speaker.dout, field: 'speaker.dout', output: true });
+  }
+  // I2C lines are open-drain and driven low by the master: they need output capability.
+  if (b.i2c) uses.push({ pin: b.i2c.sda, field: 'i2c.sda', output: true }, { pin: b.i2c.scl, field: 'i2c.scl', output: true });
+  if (b.led) uses.push({ pin: b.led.pin, field: 'led.pin', output: true });
+  if (b.button) uses.push({ pin: b.button.pin, field: 'button.pin', output: false });
+  return uses;
+}
+
+/**
+ * Hardware rules a board file must follow: GPIOs that exist on the chip, not taken by flash or PSRAM, not used
+ * twice, outputs not on input-only pins, PDM only where the hardware can do it.
+ */
+export function checkBoardHardware(b: Board): void {
+  const chip = CHIPS[b.chip];
+  const fail = (field: string, msg: string): never => {
+    throw new MwwError('input', msg, { where: `${b.file}: ${field}` });
+  };
+  const seen = new Map<number, string>();
+  for (const u of pinUses(b)) {
+    if (!chip.gpios.has(u.pin)) fail(u.field, `GPIO${u.pin} does not exist on ${chip.label}`);
+    if (chip.flashPins.has(u.pin)) fail(u.field, `GPIO${u.pin} is connected to the SPI flash on ${chip.label} and cannot be used`);
+    if (b.psram.mode !== 'none' && chip.psramPins(b.psram.mode).has(u.pin)) {
+      fail(u.field, `GPIO${u.pin} is taken by the ${b.psram.mode} PSRAM on ${chip.label} and cannot be used`);
+    }
+    if (u.output && chip.inputOnly.has(u.pin)) fail(u.field, `GPIO${u.pin} is input-only on ${chip.label} and cannot drive ${u.field}`);
+    const prev = seen.get(u.pin);
+    if (prev !== undefined) fail(u.field, `GPIO${u.pin} is used twice: by ${prev} and by ${u.field}`);
+    seen.set(u.pin, u.field);
+  }
+  if (b.psram.mode === 'octal' && !chip.octalPsram) fail('psram.mode', `${chip.label} has no octal PSRAM mode`);
+  if (b.microphone.type === 'pdm') {
+    if (!chip.pdmRx) fail('microphone.type', `PDM microphones are not supported on ${chip.label}`);
+    if (b.microphone.adc) {
+      fail('microphone.type', `PDM is not possible with the ${b.microphone.adc.platform} codec: it delivers standard I2S, so use type: i2s`);
+    }
+    if (b.i2sBus.mode === 'secondary') fail('microphone.type', 'PDM needs the ESP32 to drive the PDM clock; a secondary-mode bus cannot do PDM');
+  } else if (b.i2sBus.bclk === undefined) {
+    fail('i2sBus.bclk', 'a standard I2S microphone needs a bit clock (bclk)');
+  }
+  if (b.microphone.adc && !b.i2c) fail('i2c', `the ${b.microphone.adc.platform} codec is configured over I2C: add i2c sda/scl`);
+  if (b.speaker?.dac && !b.i2c) fail('i2c', `the ${b.speaker.dac.platform} codec is configured over I2C: add i2c sda/scl`);
+}

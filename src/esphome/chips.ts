@@ -1,0 +1,46 @@
+/**
+ * GPIO facts per chip that board validation needs (ESP32 and ESP32-S3 datasheets; summarised in
+ * ../shared/docs/boards.md). Same chip names as the arena calculator's `Chip`.
+ */
+export type Chip = 'esp32' | 'esp32s3';
+
+export interface ChipInfo {
+  label: string;
+  gpios: ReadonlySet<number>;
+  /** Connected to the SPI flash on modules: never usable. */
+  flashPins: ReadonlySet<number>;
+  inputOnly: ReadonlySet<number>;
+  psramPins(mode: 'quad' | 'octal'): ReadonlySet<number>;
+  octalPsram: boolean;
+  /** I2S peripheral can receive PDM (I2S0 on both chips). */
+  pdmRx: boolean;
+}
+
+const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+export const CHIPS: Record<Chip, ChipInfo> = {
+  esp32: {
+    label: 'ESP32',
+    // GPIO20, 24 and 28-31 are not bonded out.
+    gpios: new Set(range(0, 39).filter((n) => n !== 20 && n !== 24 && !(n >= 28 && n <= 31))),
+    flashPins: new Set(range(6, 11)),
+    inputOnly: new Set(range(34, 39)),
+    // WROVER modules wire the PSRAM clock/CS to GPIO16/17.
+    psramPins: () => new Set([16, 17]),
+    octalPsram: false,
+    pdmRx: true,
+  },
+  esp32s3: {
+    label: 'ESP32-S3',
+    gpios: new Set(range(0, 48).filter((n) => !(n >= 22 && n <= 25))),
+    flashPins: new Set(range(26, 32)),
+    inputOnly: new Set<number>(),
+    psramPins: (mode) => (mode === 'octal' ? new Set(range(33, 37)) : new Set<number>()),
+    octalPsram: true,
+    pdmRx: true,
+  },
+};
+
+export function isChip(v: unknown): v is Chip {
+  return v === 'esp32' || v === 'esp32s3';
+}

@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import { existsSync, statSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MwwError } from '../errors.js';
+import { loadManifest, buildManifest, manifestToJson, type ManifestV2 } from '../manifest/manifest.js';
+import { readModelFile } from '../tflite/file.js';
+import { readModel } from '../tflite/reader.js';
+import type { TfliteModel } from '../tflite/model.js';
+import { recommendedArena } from '../micro/arena/index.js';
+import { checkEsphomeContract } from '../micro/contract.js';
+import type { Chip } from './chips.js';
+import type { EsphomeLine } from './versions.js';
+import { cppIdentifier } from './names.js';
+
+/** Where a wake word comes from: a manifest (.json), a bare .tflite, or a training checkpoint directory. */
+export interface ModelSource {
+  path: string;
+  /** Overrides for the manifest (a bare .tflite or checkpoint has none of its own). */
+  wakeWord?: string;
+  probabilityCutoff?: number;
+  slidingWindowSize?: number;
+  /** Calibration WAVs for a checkpoint. */
+  calibration?: string[];
+}
+
+/** A model ready to be written into a project. */
+export interface PreparedModel {
+  id: string;
+  wakeWord: string;
+  tflite: Uint8Array;
+  sha256: string;
+  arena: number;
+  manifest: ManifestV2;
+  manifestJson: string;
+  untrained: boolean;
+  source: string;
+}
+
+export const DEMO_WAKE_WORD = 'mww demo (untrained)';
+
+function humanize(base: string): string {
+  return base.replace(/[_-]+/g, ' ').trim() || 'wake word';
+}
+
+/**
+ * The arena for the manifest: the calculator's recommended value for the board's chip and every ESP-NN
+ * version the ESPHome line may link, taking the largest (a floating esp-nn dependency can resolve to any).
+ */
+export function arenaFor(model: TfliteModel, chip: Chip, line: EsphomeLine): number {
+  return Math.max(...line.espNn.map((espNn) => recommendedArena(model, { chip, espNn }).value));
+}
+
+async function convertCheckpointDir(src: ModelSource): Promise<{ tflite: Uint8Array; untrained: boolean }> {
+  const calibration = src.calibration ?? [];
+  if (calibration.length === 0) {
+    throw new MwwError('usage', `a training checkpoint needs calibration audio to quantize it: pass --calibration FILE.wav (repeatable) or list calibration: in mww.yaml`, { where: src.path });
+  }
+  const { convertCheckpoint } = await import('../convert/index.js');
+  const res = await convertCheckpoint({ source: src.path, calibration });
+  return { tflite: res.tflite, untrained: false };
+}
+
+/** Deterministic synthetic calibration audio for the demo model: a few seconds of tones and noise as WAVs. */
+async function writeSyntheticCalibration(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  let seed = 0x6d777700;
+  const rand = (): number => {
+    // mulberry32: deterministic, so the demo model is byte-identical on every run
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let k = 0; k < 4; k++) {
+    const n = 16000 * 2;
+    const pcm = Buffer.alloc(44 + n * 2);
+    pcm.write('RIFF', 0);
+    pcm.writeUInt32LE(36 + n * 2, 4);
+    pcm.write('WAVEfmt ', 8);
+    pcm.writeUInt32LE(16, 16);
+    pcm.writeUInt16LE(1, 20);
+    pcm.writeUInt16LE(1, 22);
+    pcm.writeUInt32LE(16000, 24);
+    pcm.writeUInt32LE(32000, 28);
+    pcm.writeUInt16LE(2, 32);
+    pcm.writeUInt16LE(16, 34);
+    pcm.write('data', 36);
+    pcm.writeUInt32LE(n * 2, 40);
+    const f = 200 + 350 * k;
+    for (let i = 0; i < n; i++) {
+      const v = 6000 * Math.sin((2 * Math.PI * f * i) / 16000) + 3000 * (rand() * 2 - 1) * (k + 1) / 2;
+      pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v))), 44 + i * 2);
+    }
+    const file = path.join(dir, `calibration-${k}.wav`);
+    await fsp.writeFile(file, pcm);
+    files.push(file);
+  }
+  return files;
+}
+
+/** The built-in example: mww's deterministic, untrained demo checkpoint, converted. */
+export async function demoModelSource(): Promise<{ tflite: Uint8Array; cleanup: () => Promise<void> }> {
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'mww-demo-'));
+  try {
+    const { writeDemoCheckpoint } = await import('../convert/demo.js');
+    const checkpoint = await writeDemoCheckpoint(path.join(tmp, 'checkpoint'));
+    const calibration = await writeSyntheticCalibration(tmp);
+    const { convertCheckpoint } = await import('../convert/index.js');
+    const res = await convertCheckpoint({ source: checkpoint, calibration });
+    return { tflite: res.tflite, cleanup: () => fsp.rm(tmp, { recursive: true, force: true }) };
+  } catch (e) {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Check the model against ESPHome's loader and size its arena for the board: the project's view of a model. */
+function finish(opts: {
+  tflite: Uint8Array;
+  source: string;
+  base?: ManifestV2;
+  src: ModelSource;
+  defaultWakeWord: string;
+  chip: Chip;
+  line: EsphomeLine;
+  untrained: boolean;
+  usedIds: Set<string>;
+}): PreparedModel {
+  const model = readModel(opts.tflite, opts.source);
+  const contract = checkEsphomeContract(model);
+  if (!contract.ok) {
+    throw new MwwError('contract', `ESPHome's micro_wake_word would not load this model: ${contract.problems.join('; ')}`, { where: opts.source });
+  }
+  const wakeWord = opts.src.wakeWord ?? opts.base?.wake_word ?? opts.defaultWakeWord;
+  let id = cppIdentifier(wakeWord);
+  for (let n = 2; opts.usedIds.has(id); n++) id = `${cppIdentifier(wakeWord)}_${n}`;
+  opts.usedIds.add(id);
+  const arena = arenaFor(model, opts.chip, opts.line);
+  const manifest = buildManifest({
+    model: `${id}.tflite`,
+    wakeWord,
+    author: opts.base?.author ?? (opts.untrained ? 'mww demo (untrained)' : 'unknown'),
+    website: opts.base?.website,
+    languages: opts.base?.trained_languages,
+    cutoff: opts.src.probabilityCutoff ?? opts.base?.micro.probability_cutoff ?? 0.97,
+    window: opts.src.slidingWindowSize ?? opts.base?.micro.sliding_window_size ?? 5,
+    featureStepSize: opts.base?.micro.feature_step_size ?? 10,
+    tensorArenaSize: arena,
+    minimumEsphomeVersion: opts.base?.micro.minimum_esphome_version,
+  });
+  return { id, wakeWord, tflite: opts.tflite, sha256: sha256(opts.tflite), arena, manifest, manifestJson: manifestToJson(manifest), untrained: opts.untrained, source: opts.source };
+}
+
+/** Load, convert if needed, check and size one model for the project. */
+export async function prepareModel(src: ModelSource, ctx: { chip: Chip; line: EsphomeLine; usedIds: Set<string> }): Promise<PreparedModel> {
+  const p = src.path;
+  if (!existsSync(p)) throw new MwwError('input', 'model not found (give a manifest .json, a .tflite or a training checkpoint directory)', { where: p });
+  const common = { src, chip: ctx.chip, line: ctx.line, usedIds: ctx.usedIds };
+  if (statSync(p).isDirectory()) {
+    const { tflite, untrained } = await convertCheckpointDir(src);
+    return finish({ ...common, tflite, source: p, defaultWakeWord: humanize(path.basename(path.resolve(p))), untrained });
+  }
+  if (/\.json$/i.test(p)) {
+    const loaded = await loadManifest(p);
+    const { bytes } = await readModelFile(loaded.modelPath);
+    return finish({ ...common, tflite: bytes, source: loaded.modelPath, base: loaded.manifest, defaultWakeWord: loaded.manifest.wake_word, untrained: false });
+  }
+  if (/\.tflite$/i.test(p)) {
+    const { bytes } = await readModelFile(p);
+    return finish({ ...common, tflite: bytes, source: p, defaultWakeWord: humanize(path.basename(p, path.extname(p))), untrained: false });
+  }
+  throw new MwwError('input', 'unrecognised model: expected a manifest (.json), a model (.tflite) or a training checkpoint directory', { where: p });
+}
+
+/** The demo model, prepared like any other but flagged untrained. */
+export async function prepareDemoModel(ctx: { chip: Chip; line: EsphomeLine; usedIds: Set<string> }): Promise<PreparedModel> {
+  const demo = await demoModelSource();
+  try {
+    return finish({
+      tflite: demo.tflite,
+      source: 'built-in demo checkpoint',
+      src: { path: '(demo)', wakeWord: DEMO_WAKE_WORD },
+      defaultWakeWord: DEMO_WAKE_WORD,
+      chip: ctx.chip,
+      line: ctx.line,
+      untrained: true,
+      usedIds: ctx.usedIds,
+    });
+  } finally {
+    await demo.cleanup();
+  }
+}

@@ -1,0 +1,160 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { MwwError } from '../errors.js';
+import type { BuildOptions } from '../esphome/build.js';
+import type { ModelSource } from '../esphome/models.js';
+import { DEFAULT_LINE } from '../esphome/versions.js';
+
+/**
+ * `mww.yaml`, the project file `mww init` writes and `mww build` reads: the same choices as the build flags,
+ * kept in a file so a rebuild is just `mww build`. Paths inside are relative to the file.
+ */
+export const PROJECT_FILE = 'mww.yaml';
+
+export interface ProjectWakeWord {
+  /** Manifest (.json), model (.tflite) or training checkpoint directory. */
+  model: string;
+  wakeWord?: string;
+  probabilityCutoff?: number;
+  slidingWindowSize?: number;
+  calibration?: string[];
+}
+
+export interface Project {
+  version: 1;
+  name: string;
+  board: string;
+  esphomeVersion: string;
+  wakeWords: ProjectWakeWord[];
+  vad?: string;
+  voiceAssistant: boolean;
+  out?: string;
+  secrets: { wifiSsid: string; wifiPassword: string; apiKey: string; otaPassword: string };
+}
+
+type Obj = Record<string, unknown>;
+
+function fail(file: string, field: string, msg: string): never {
+  throw new MwwError('input', msg, { where: `${file}: ${field}` });
+}
+
+function str(o: Obj, key: string, file: string, field = key, optional = false): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) {
+    if (optional) return undefined;
+    fail(file, field, 'is required');
+  }
+  if (typeof v !== 'string' || v.trim() === '') fail(file, field, `expected a non-empty string, found ${JSON.stringify(v)}`);
+  return v;
+}
+
+const KNOWN = new Set(['version', 'name', 'board', 'esphomeVersion', 'wakeWords', 'vad', 'voiceAssistant', 'out', 'secrets']);
+
+/** Validate parsed mww.yaml content. */
+export function parseProject(raw: unknown, file: string): Project {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(file, '(top level)', 'expected a mapping of project settings');
+  const o = raw as Obj;
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) fail(file, k, `unknown setting (known: ${[...KNOWN].join(', ')})`);
+  if (o.version !== 1) fail(file, 'version', `expected 1, found ${JSON.stringify(o.version)}`);
+  const wwRaw = o.wakeWords ?? [];
+  if (!Array.isArray(wwRaw)) fail(file, 'wakeWords', 'expected a list');
+  const wakeWords = wwRaw.map((w, i): ProjectWakeWord => {
+    const f = `wakeWords[${i}]`;
+    if (typeof w === 'string') return { model: w };
+    if (w === null || typeof w !== 'object') fail(file, f, 'expected a model path or a mapping with model:');
+    const wo = w as Obj;
+    const num = (k: string, check: (n: number) => boolean, what: string): number | undefined => {
+      const v = wo[k];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'number' || !check(v)) fail(file, `${f}.${k}`, `expected ${what}, found ${JSON.stringify(v)}`);
+      return v;
+    };
+    const cal = wo.calibration;
+    if (cal !== undefined && (!Array.isArray(cal) || cal.some((c) => typeof c !== 'string'))) fail(file, `${f}.calibration`, 'expected a list of WAV paths');
+    return {
+      model: str(wo, 'model', file, `${f}.model`)!,
+      wakeWord: str(wo, 'wakeWord', file, `${f}.wakeWord`, true),
+      probabilityCutoff: num('probabilityCutoff', (n) => n > 0 && n < 1, 'a number between 0 and 1'),
+      slidingWindowSize: num('slidingWindowSize', (n) => Number.isInteger(n) && n > 0, 'a positive integer'),
+      calibration: cal as string[] | undefined,
+    };
+  });
+  const sec = (o.secrets ?? {}) as Obj;
+  if (typeof sec !== 'object' || Array.isArray(sec)) fail(file, 'secrets', 'expected a mapping of secret names');
+  if (o.voiceAssistant !== undefined && typeof o.voiceAssistant !== 'boolean') fail(file, 'voiceAssistant', 'expected true or false');
+  return {
+    version: 1,
+    name: str(o, 'name', file)!,
+    board: str(o, 'board', file)!,
+    esphomeVersion: str(o, 'esphomeVersion', file, 'esphomeVersion', true) ?? DEFAULT_LINE,
+    wakeWords,
+    vad: str(o, 'vad', file, 'vad', true),
+    voiceAssistant: o.voiceAssistant === true,
+    out: str(o, 'out', file, 'out', true),
+    secrets: {
+      wifiSsid: str(sec, 'wifiSsid', file, 'secrets.wifiSsid', true) ?? 'wifi_ssid',
+      wifiPassword: str(sec, 'wifiPassword', file, 'secrets.wifiPassword', true) ?? 'wifi_password',
+      apiKey: str(sec, 'apiKey', file, 'secrets.apiKey', true) ?? 'api_encryption_key',
+      otaPassword: str(sec, 'otaPassword', file, 'secrets.otaPassword', true) ?? 'ota_password',
+    },
+  };
+}
+
+export function readProject(file: string): Project {
+  if (!existsSync(file)) throw new MwwError('input', 'project file not found (create one with `mww init`)', { where: file });
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new MwwError('input', `not valid YAML: ${(e as Error).message.split('\n')[0]}`, { where: file });
+  }
+  return parseProject(raw, file);
+}
+
+/** mww.yaml text, with comments saying what each setting does. */
+export function renderProject(p: Project): string {
+  const body = stringifyYaml(
+    {
+      version: 1,
+      name: p.name,
+      board: p.board,
+      esphomeVersion: p.esphomeVersion,
+      wakeWords: p.wakeWords,
+      ...(p.vad ? { vad: p.vad } : {}),
+      voiceAssistant: p.voiceAssistant,
+      ...(p.out ? { out: p.out } : {}),
+      secrets: p.secrets,
+    },
+    { lineWidth: 0 },
+  );
+  return [
+    '# mww project: `mww build` reads this file. Paths are relative to it.',
+    '# wakeWords: manifest (.json), model (.tflite) or training checkpoint directory (needs calibration: [wav, ...]).',
+    '#   An empty list builds the built-in UNTRAINED demo model. `mww boards` lists boards.',
+    body,
+  ].join('\n');
+}
+
+/** Build options from a project file (paths resolved against its directory). */
+export function projectToBuildOptions(p: Project, file: string): BuildOptions {
+  const dir = path.dirname(path.resolve(file));
+  const models: ModelSource[] = p.wakeWords.map((w) => ({
+    path: w.model,
+    wakeWord: w.wakeWord,
+    probabilityCutoff: w.probabilityCutoff,
+    slidingWindowSize: w.slidingWindowSize,
+    calibration: w.calibration,
+  }));
+  return {
+    board: /\.ya?ml$/i.test(p.board) || p.board.includes('/') ? path.resolve(dir, p.board) : p.board,
+    models,
+    vad: p.vad ? { path: p.vad } : undefined,
+    out: p.out,
+    esphomeVersion: p.esphomeVersion,
+    name: p.name,
+    voiceAssistant: p.voiceAssistant,
+    secrets: p.secrets,
+    cwd: dir,
+  };
+}
