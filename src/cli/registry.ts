@@ -5,4 +5,16 @@ import type { Command } from './command.js';
  * Keep names and options stable: other tools and the hidden checks call them.
  */
 export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  boards: () => import('./commands/boards.js'),
+  inspect: () => import('./commands/inspect.js'),
+  init: () => import('./commands/init.js'),
+  build: () => import('./commands/build.js'),
+  infer: () => import('./commands/infer.js'),
+  features: () => import('./commands/features.js'),
+  test: () => import('./commands/test.js'),
+  eval: () => import('./commands/eval.js'),
+  manifest: () => import('./commands/manifest.js'),
+  flash: () => import('./commands/flash.js'),
+  monitor: () => import('./commands/monitor.js'),
+  sim: () => import('./commands/sim.js'),
 };
