@@ -1,0 +1,115 @@
+/** Checks and small helpers shared by the kernels (all prepare-time). */
+import { Padding, TensorType } from '../../tflite/model.js';
+import { elementCount, shapeText, typeName, type RuntimeTensor } from '../tensor.js';
+import type { OpContext } from './context.js';
+
+/** Requires an int8 activation tensor; float (unquantized) models get a specific refusal. */
+export function requireInt8(ctx: OpContext, t: RuntimeTensor, role: string): void {
+  if (t.type === TensorType.INT8) return;
+  if (t.type === TensorType.FLOAT32 || t.type === TensorType.FLOAT16) {
+    ctx.fail(
+      `${role} tensor '${t.name}' is ${typeName(t.type)}, but this runtime (like ESPHome's micro_wake_word) runs int8-quantized models only; convert the model with full int8 quantization`,
+      'unsupported',
+    );
+  }
+  ctx.fail(`${role} tensor '${t.name}' is ${typeName(t.type)}; ${ctx.opName} is supported for int8 here`, 'unsupported');
+}
+
+export function requireType(ctx: OpContext, t: RuntimeTensor, types: readonly TensorType[], role: string): void {
+  if (types.includes(t.type)) return;
+  if (t.type === TensorType.FLOAT32) requireInt8(ctx, t, role);
+  ctx.fail(`${role} tensor '${t.name}' is ${typeName(t.type)}, expected ${types.map(typeName).join(' or ')}`, 'unsupported');
+}
+
+/** Requires per-tensor quantization parameters (scale > 0). */
+export function requireQuantized(ctx: OpContext, t: RuntimeTensor, role: string): void {
+  if (t.scales === null || !(t.scale > 0)) {
+    ctx.fail(`${role} tensor '${t.name}' has no quantization parameters (scale/zero point)`);
+  }
+}
+
+export function requireConstant(ctx: OpContext, t: RuntimeTensor, role: string): void {
+  if (!t.isConstant) ctx.fail(`${role} tensor '${t.name}' must be a constant (have buffer data); dynamic ${role} is not supported`, 'unsupported');
+}
+
+export function requireRank(ctx: OpContext, t: RuntimeTensor, rank: number, role: string): void {
+  if (t.shape.length !== rank) ctx.fail(`${role} tensor '${t.name}' has shape ${shapeText(t.shape)}, expected ${rank} dimensions`);
+}
+
+export function requireSameSize(ctx: OpContext, a: RuntimeTensor, b: RuntimeTensor): void {
+  if (a.size !== b.size) {
+    ctx.fail(`input '${a.name}' ${shapeText(a.shape)} has ${a.size} elements but output '${b.name}' ${shapeText(b.shape)} has ${b.size}`);
+  }
+}
+
+export function requireShape(ctx: OpContext, t: RuntimeTensor, expected: readonly number[], role: string): void {
+  if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+    ctx.fail(`${role} tensor '${t.name}' has shape ${shapeText(t.shape)}, expected ${shapeText(expected)}`);
+  }
+}
+
+/** Byte view of a tensor's storage (for ops that only move bytes). */
+export function bytesOf(t: RuntimeTensor): Uint8Array {
+  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+}
+
+export { elementCount };
+
+/** TFLM ComputeOutSize. */
+export function computeOutSize(padding: Padding, imageSize: number, filterSize: number, stride: number, dilation = 1): number {
+  const effectiveFilterSize = (filterSize - 1) * dilation + 1;
+  if (stride === 0) return 0;
+  return padding === Padding.SAME
+    ? Math.trunc((imageSize + stride - 1) / stride)
+    : Math.trunc((imageSize + stride - effectiveFilterSize) / stride);
+}
+
+/** TFLM ComputePaddingWithOffset: the leading padding (the odd remainder goes to the trailing side). */
+export function computePadding(stride: number, dilation: number, inSize: number, filterSize: number, outSize: number): number {
+  const effectiveFilterSize = (filterSize - 1) * dilation + 1;
+  const total = (outSize - 1) * stride + effectiveFilterSize - inSize;
+  return total > 0 ? Math.trunc(total / 2) : 0;
+}
+
+/** Clamp helper used by every quantized kernel. */
+export function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Numpy-style broadcast of two shapes (TFLM CalculateShapeForBroadcast semantics); null when incompatible. */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] | null {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)]!;
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)]!;
+    if (da !== db && da !== 1 && db !== 1) return null;
+    out[i] = da === 0 || db === 0 ? 0 : Math.max(da, db);
+  }
+  return out;
+}
+
+/** For each element of the broadcast output, the flat index it reads in `shape` (aligned at the trailing dims). */
+export function broadcastIndexMap(shape: readonly number[], outShape: readonly number[]): Int32Array {
+  const n = outShape.length;
+  const total = elementCount(outShape);
+  const map = new Int32Array(total);
+  const strides = new Array<number>(n).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const axis = n - shape.length + i;
+    strides[axis] = shape[i] === 1 ? 0 : s;
+    s *= shape[i]!;
+  }
+  const idx = new Array<number>(n).fill(0);
+  for (let k = 0; k < total; k++) {
+    let off = 0;
+    for (let i = 0; i < n; i++) off += idx[i]! * strides[i]!;
+    map[k] = off;
+    for (let i = n - 1; i >= 0; i--) {
+      if (++idx[i]! < outShape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return map;
+}

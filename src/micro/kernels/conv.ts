@@ -1,0 +1,146 @@
+/**
+ * CONV_2D, int8 with per-channel int8 weights and int32 bias: TFLM reference_integer_ops::ConvPerChannel.
+ * acc = bias + Σ w·(x − x_zp) over the taps inside the image, then MultiplyByQuantizedMultiplier, + out_zp, clamp.
+ * Prepare splits that sum into a constant part (bias − x_zp·Σw, per output position and channel) and Σ w·x,
+ * and merges taps that are contiguous in both input and filter into runs, so eval is a few long dot products.
+ */
+import { Padding, TensorType } from '../../tflite/model.js';
+import { multiplyByQuantizedMultiplier } from '../math/fixedpoint.js';
+import { activationRangeQuantized } from '../math/quantize.js';
+import { shapeText } from '../tensor.js';
+import { computeOutSize, computePadding, requireConstant, requireInt8, requireQuantized, requireRank, requireType } from './common.js';
+import type { EvalFn, OpContext } from './context.js';
+import { perChannelMultipliers } from './quant_params.js';
+
+/** Σ w[wi+k]·x[xi+k] for k < len, four independent partial sums so the loop pipelines. */
+function dot(w: Int8Array, wi: number, x: Int8Array, xi: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const end4 = wi + (len & ~3);
+  const d = xi - wi;
+  for (; wi < end4; wi += 4) {
+    s0 += w[wi]! * x[wi + d]!;
+    s1 += w[wi + 1]! * x[wi + d + 1]!;
+    s2 += w[wi + 2]! * x[wi + d + 2]!;
+    s3 += w[wi + 3]! * x[wi + d + 3]!;
+  }
+  const end = end4 + (len & 3);
+  for (; wi < end; wi++) s0 += w[wi]! * x[wi + d]!;
+  return s0 + s1 + s2 + s3;
+}
+
+export function prepareConv2D(ctx: OpContext): EvalFn {
+  const opts = ctx.options;
+  if (!opts || opts.kind !== 'Conv2DOptions') ctx.fail('CONV_2D without Conv2DOptions');
+  const input = ctx.input(0);
+  const filter = ctx.input(1);
+  const bias = ctx.optionalInput(2);
+  const out = ctx.output(0);
+  requireInt8(ctx, input, 'input');
+  requireInt8(ctx, out, 'output');
+  requireType(ctx, filter, [TensorType.INT8], 'filter');
+  requireConstant(ctx, filter, 'filter');
+  requireQuantized(ctx, input, 'input');
+  requireQuantized(ctx, out, 'output');
+  requireRank(ctx, input, 4, 'input');
+  requireRank(ctx, filter, 4, 'filter');
+  requireRank(ctx, out, 4, 'output');
+  const [batches, inH, inW, inC] = input.shape as [number, number, number, number];
+  const [outC, kH, kW, filterC] = filter.shape as [number, number, number, number];
+  if (filterC <= 0 || inC % filterC !== 0) ctx.fail(`input depth ${inC} is not a multiple of the filter depth ${filterC}`);
+  const groups = inC / filterC;
+  if (outC % groups !== 0) ctx.fail(`${outC} output channels do not divide into ${groups} groups`);
+  const outPerGroup = outC / groups;
+  const strideH = opts.strideH;
+  const strideW = opts.strideW;
+  const dilH = opts.dilationH || 1;
+  const dilW = opts.dilationW || 1;
+  const outH = computeOutSize(opts.padding, inH, kH, strideH, dilH);
+  const outW = computeOutSize(opts.padding, inW, kW, strideW, dilW);
+  const expected = [batches, outH, outW, outC];
+  if (out.shape.some((d, i) => d !== expected[i])) {
+    ctx.fail(`output '${out.name}' has shape ${shapeText(out.shape)}, but input ${shapeText(input.shape)} with filter ${shapeText(filter.shape)}, stride ${strideH}×${strideW}, ${Padding[opts.padding]} gives ${shapeText(expected)}`);
+  }
+  if (bias) {
+    requireType(ctx, bias, [TensorType.INT32], 'bias');
+    if (bias.size !== outC) ctx.fail(`bias '${bias.name}' has ${bias.size} values for ${outC} output channels`);
+  }
+  const padH = computePadding(strideH, dilH, inH, kH, outH);
+  const padW = computePadding(strideW, dilW, inW, kW, outW);
+  const { multiplier, shift } = perChannelMultipliers(ctx, input, filter, out, outC, 0);
+  const [actMin, actMax] = activationRangeQuantized(opts.fusedActivation, out.type, out.scale, out.zeroPoint);
+  const inputOffset = -input.zeroPoint;
+  const outputOffset = out.zeroPoint;
+  const w = filter.data as Int8Array;
+  const b = bias ? (bias.data as Int32Array) : null;
+  const filterStride = kH * kW * filterC;
+
+  // Per output position: runs (input offset, filter offset within one output channel, length) of valid taps,
+  // and per (position, channel) the constant bias − x_zp·Σw part of the accumulator.
+  const positions = batches * outH * outW;
+  const runStart: number[] = [0];
+  const runIn: number[] = [];
+  const runFilter: number[] = [];
+  const runLen: number[] = [];
+  const constPart = new Int32Array(positions * outC);
+  for (let n = 0, pos = 0; n < batches; n++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++, pos++) {
+        const y0 = oy * strideH - padH;
+        const x0 = ox * strideW - padW;
+        const taps: Array<[number, number]> = [];
+        for (let fy = 0; fy < kH; fy++) {
+          const iy = y0 + dilH * fy;
+          if (iy < 0 || iy >= inH) continue;
+          for (let fx = 0; fx < kW; fx++) {
+            const ix = x0 + dilW * fx;
+            if (ix < 0 || ix >= inW) continue;
+            taps.push([((n * inH + iy) * inW + ix) * inC, (fy * kW + fx) * filterC]);
+          }
+        }
+        for (const [io, fo] of taps) {
+          const last = runIn.length - 1;
+          if (groups === 1 && last >= runStart[pos]! && runIn[last]! + runLen[last]! === io && runFilter[last]! + runLen[last]! === fo) {
+            runLen[last] = runLen[last]! + filterC;
+          } else {
+            runIn.push(io);
+            runFilter.push(fo);
+            runLen.push(filterC);
+          }
+        }
+        runStart.push(runIn.length);
+        for (let oc = 0; oc < outC; oc++) {
+          let sum = 0;
+          for (const [, fo] of taps) for (let ic = 0; ic < filterC; ic++) sum += w[oc * filterStride + fo + ic]!;
+          constPart[pos * outC + oc] = (b ? b[oc]! : 0) + inputOffset * sum;
+        }
+      }
+    }
+  }
+  const rStart = Int32Array.from(runStart);
+  const rIn = Int32Array.from(runIn);
+  const rFilter = Int32Array.from(runFilter);
+  const rLen = Int32Array.from(runLen);
+  const x = input.data as Int8Array;
+  const y = out.data as Int8Array;
+
+  return () => {
+    for (let pos = 0; pos < positions; pos++) {
+      const r0 = rStart[pos]!;
+      const r1 = rStart[pos + 1]!;
+      const outBase = pos * outC;
+      for (let oc = 0; oc < outC; oc++) {
+        let acc = constPart[outBase + oc]!;
+        const wBase = oc * filterStride;
+        const icBase = groups === 1 ? 0 : ((oc / outPerGroup) | 0) * filterC;
+        for (let r = r0; r < r1; r++) acc += dot(w, wBase + rFilter[r]!, x, rIn[r]! + icBase, rLen[r]!);
+        let v = multiplyByQuantizedMultiplier(acc | 0, multiplier[oc]!, shift[oc]!) + outputOffset;
+        if (v < actMin) v = actMin;
+        else if (v > actMax) v = actMax;
+        y[outBase + oc] = v;
+      }
+    }
+  };
+}

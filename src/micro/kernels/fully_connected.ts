@@ -1,0 +1,85 @@
+/**
+ * FULLY_CONNECTED, int8: TFLM reference_integer_ops::FullyConnected (per-tensor weights) or
+ * FullyConnectedPerChannel (more than one weight scale). Note the per-tensor multiplier: TFLM multiplies the two
+ * float32 scales in float32 (GetQuantizedConvolutionMultipler) before dividing in double.
+ */
+import { TensorType } from '../../tflite/model.js';
+import { multiplyByQuantizedMultiplier } from '../math/fixedpoint.js';
+import { activationRangeQuantized, quantizeMultiplier } from '../math/quantize.js';
+import { shapeText } from '../tensor.js';
+import { requireConstant, requireInt8, requireQuantized, requireRank, requireType } from './common.js';
+import type { EvalFn, OpContext } from './context.js';
+
+export function prepareFullyConnected(ctx: OpContext): EvalFn {
+  const opts = ctx.options;
+  if (!opts || opts.kind !== 'FullyConnectedOptions') ctx.fail('FULLY_CONNECTED without FullyConnectedOptions');
+  if (opts.weightsFormat !== 0) ctx.fail(`weights_format ${opts.weightsFormat} (shuffled) is not supported`, 'unsupported');
+  const input = ctx.input(0);
+  const filter = ctx.input(1);
+  const bias = ctx.optionalInput(2);
+  const out = ctx.output(0);
+  requireInt8(ctx, input, 'input');
+  requireInt8(ctx, out, 'output');
+  requireType(ctx, filter, [TensorType.INT8], 'weights');
+  requireConstant(ctx, filter, 'weights');
+  requireQuantized(ctx, input, 'input');
+  requireQuantized(ctx, out, 'output');
+  requireRank(ctx, filter, 2, 'weights');
+  const [units, depth] = filter.shape as [number, number];
+  if (depth <= 0 || input.size % depth !== 0) ctx.fail(`input '${input.name}' ${shapeText(input.shape)} is not a whole number of rows of depth ${depth}`);
+  const batches = input.size / depth;
+  if (out.size !== batches * units) ctx.fail(`output '${out.name}' ${shapeText(out.shape)} should hold ${batches}×${units} values`);
+  if (bias) {
+    requireType(ctx, bias, [TensorType.INT32], 'bias');
+    if (bias.size !== units) ctx.fail(`bias '${bias.name}' has ${bias.size} values for ${units} units`);
+  }
+  const scales = filter.scales!;
+  if (!scales || scales.length === 0) ctx.fail(`weights '${filter.name}' have no quantization scales`);
+  const multiplier = new Int32Array(units);
+  const shift = new Int32Array(units);
+  if (scales.length > 1) {
+    if (scales.length !== units) ctx.fail(`weights '${filter.name}' have ${scales.length} per-channel scales for ${units} units`);
+    for (let u = 0; u < units; u++) {
+      const q = quantizeMultiplier((input.scale * scales[u]!) / out.scale);
+      multiplier[u] = q.multiplier;
+      shift[u] = q.shift;
+    }
+  } else {
+    const q = quantizeMultiplier(Math.fround(input.scale * filter.scale) / out.scale);
+    multiplier.fill(q.multiplier);
+    shift.fill(q.shift);
+  }
+  const [actMin, actMax] = activationRangeQuantized(opts.fusedActivation, out.type, out.scale, out.zeroPoint);
+  const inputOffset = -input.zeroPoint;
+  const filterOffset = -filter.zeroPoint;
+  const outputOffset = out.zeroPoint;
+  const w = filter.data as Int8Array;
+  const b = bias ? (bias.data as Int32Array) : null;
+  // Σ (w + w_off)(x + x_off) = Σ w·x + x_off·Σw + w_off·Σx + depth·w_off·x_off; the parts without x are constant.
+  const constPart = new Int32Array(units);
+  for (let u = 0; u < units; u++) {
+    let sum = 0;
+    for (let d = 0; d < depth; d++) sum += w[u * depth + d]!;
+    constPart[u] = (b ? b[u]! : 0) + inputOffset * sum + depth * filterOffset * inputOffset;
+  }
+  const x = input.data as Int8Array;
+  const y = out.data as Int8Array;
+  return () => {
+    for (let n = 0; n < batches; n++) {
+      const xBase = n * depth;
+      let xSum = 0;
+      if (filterOffset !== 0) for (let d = 0; d < depth; d++) xSum += x[xBase + d]!;
+      for (let u = 0; u < units; u++) {
+        let acc = constPart[u]! + filterOffset * xSum;
+        let wi = u * depth;
+        let xi = xBase;
+        const end = wi + depth;
+        while (wi < end) acc += w[wi++]! * x[xi++]!;
+        let v = multiplyByQuantizedMultiplier(acc | 0, multiplier[u]!, shift[u]!) + outputOffset;
+        if (v < actMin) v = actMin;
+        else if (v > actMax) v = actMax;
+        y[n * units + u] = v;
+      }
+    }
+  };
+}
