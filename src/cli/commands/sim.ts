@@ -1,0 +1,110 @@
+import type { Command } from '../command.js';
+import { MwwError } from '../../errors.js';
+import { SUPPORTED_TARGETS, type EspNnVersion } from '../../micro/arena/index.js';
+import { chipById } from '../../serial/chips/index.js';
+import { realClock } from '../../serial/clock.js';
+import { VirtualBoard } from '../../serial/sim/board.js';
+import { FaultInjector, type FaultKind, type FaultPlan } from '../../serial/sim/faults.js';
+import { arenaLoadCheck } from '../../serial/sim/modelLoad.js';
+import { parseOffset } from '../../serial/target.js';
+import { openPort } from '../../serial/transport/open.js';
+import { readUserFile } from '../../util/fs.js';
+
+/** `--fault corrupt:to-device:5000` etc.: kind, direction, byte position (and for stall, milliseconds). */
+function parseFault(text: string): FaultPlan {
+  const [kind, direction, after, extra] = text.split(':');
+  const kinds: FaultKind[] = ['corrupt', 'drop', 'stall', 'disconnect'];
+  if (!kinds.includes(kind as FaultKind) || (direction !== 'to-device' && direction !== 'from-device') || !/^\d+$/.test(after ?? '')) {
+    throw new MwwError('usage', `--fault ${text}: expected KIND:DIRECTION:BYTE[:MS] with KIND ${kinds.join('|')}, DIRECTION to-device|from-device`);
+  }
+  return { kind: kind as FaultKind, direction, after: Number(after), stallMs: extra ? Number(extra) : undefined };
+}
+
+const command: Command = {
+  name: 'sim',
+  summary: 'Run a virtual ESP32/ESP32-S3 (ROM loader, flash, boot log) on a serial device such as a socat pty',
+  usage: [
+    'Usage: mww sim --chip esp32|esp32s3 --device PATH [options]',
+    '',
+    'Speaks the ESP ROM serial loader protocol (and a flasher stub\'s, once one is uploaded) on PATH, keeps 4 MB',
+    'of flash, and after a reset prints a boot log derived from the flash: the ROM\'s error for garbage, or for an',
+    'mww-built firmware an ESPHome-like log with the identity line and micro_wake_word\'s load result (decided by',
+    'the arena calculator). A pty has no DTR/RTS: the board starts in the loader and boots the app when the',
+    'flasher ends with "reboot".   Example:  socat -d pty,raw,echo=0,link=/tmp/a pty,raw,echo=0,link=/tmp/b',
+    '',
+    '  --arena N              use N as tensor_arena_size instead of the one in the firmware\'s identity',
+    '  --esp-nn V             esp-nn version for the ESP32-S3 arena (1.1.2, 1.2.1, 1.2.3; default 1.1.2)',
+    '  --start rom|app        state after power-on (default rom)',
+    '  --flash FILE@0xOFFSET  preload flash contents (repeatable)',
+    '  --fault K:DIR:BYTE[:MS] inject a fault (corrupt, drop, stall, disconnect) (repeatable)',
+    '  --timeout S            stop after S seconds (default: run until Ctrl-C)',
+  ].join('\n'),
+  options: {
+    chip: { type: 'string' },
+    device: { type: 'string' },
+    arena: { type: 'string' },
+    'esp-nn': { type: 'string' },
+    start: { type: 'string' },
+    flash: { type: 'string', multiple: true },
+    fault: { type: 'string', multiple: true },
+    timeout: { type: 'string' },
+  },
+  async run(args, out) {
+    const chipName = args.values.chip as string | undefined;
+    const device = args.values.device as string | undefined;
+    if (!chipName || !device) throw new MwwError('usage', `--chip and --device are required\n\n${this.usage}`);
+    const chip = chipById(chipName);
+    const espNn = ((args.values['esp-nn'] as string | undefined) ?? '1.1.2') as EspNnVersion;
+    if (!SUPPORTED_TARGETS.some((t) => t.espNn === espNn)) throw new MwwError('usage', `--esp-nn ${espNn}: expected one of ${[...new Set(SUPPORTED_TARGETS.map((t) => t.espNn))].join(', ')}`);
+    const arena = args.values.arena === undefined ? undefined : Number(args.values.arena);
+    if (arena !== undefined && !(Number.isInteger(arena) && arena > 0)) throw new MwwError('usage', `--arena ${String(args.values.arena)}: expected a positive number of bytes`);
+    const start = (args.values.start as string | undefined) ?? 'rom';
+    if (start !== 'rom' && start !== 'app') throw new MwwError('usage', `--start ${start}: expected rom or app`);
+    const initialFlash: { offset: number; data: Uint8Array }[] = [];
+    for (const spec of (args.values.flash as string[] | undefined) ?? []) {
+      const at = spec.lastIndexOf('@');
+      if (at < 0) throw new MwwError('usage', `--flash ${spec}: expected FILE@0xOFFSET`);
+      initialFlash.push({ offset: parseOffset(spec.slice(at + 1)), data: await readUserFile(spec.slice(0, at), 'flash image') });
+    }
+    const faults = new FaultInjector(((args.values.fault as string[] | undefined) ?? []).map(parseFault));
+    const check = arenaLoadCheck(espNn);
+    const board = new VirtualBoard({
+      chip,
+      clock: realClock,
+      loadCheck: (bytes, a, c) => check(bytes, arena ?? a, c),
+      initialFlash,
+      startIn: start,
+    });
+    const port = await openPort(device, { baudRate: 115200 });
+    let stalled = false;
+    board.attach((bytes) => {
+      const fx = faults.apply('from-device', bytes);
+      if (fx.stallMs > 0) stalled = true;
+      if (!stalled && fx.bytes.length) void port.write(fx.bytes).catch(() => {});
+      if (fx.disconnect) void port.close();
+    });
+    port.onData((bytes) => {
+      const fx = faults.apply('to-device', bytes);
+      if (fx.stallMs > 0) stalled = true;
+      if (!stalled) board.receive(fx.bytes);
+      if (fx.disconnect) void port.close();
+    });
+    out.info(`virtual ${chip.name} on ${device} (${start === 'rom' ? 'waiting for download' : 'booted from flash'}); Ctrl-C to stop`);
+    board.powerOn();
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      port.onDisconnect(stop);
+      if (args.values.timeout !== undefined) setTimeout(stop, Number(args.values.timeout) * 1000).unref?.();
+    });
+    await port.close().catch(() => {});
+    out.result({ chip: chip.id, device, boots: board.boots });
+    out.line(`stopped (${board.boots.rom} loader boots, ${board.boots.app} app boots)`);
+    return 0;
+  },
+};
+
+export default command;

@@ -1,0 +1,37 @@
+import { listPorts } from './list.js';
+import { SerialportTransport, type SerialBinding } from './serialport.js';
+import type { SerialTransport } from './types.js';
+
+/**
+ * In-process virtual ports by path: tests register a virtual board under a path, and `mww flash PATH` /
+ * `mww monitor PATH` then talk to it through the same code as to a real port.
+ */
+const virtualPorts = new Map<string, () => SerialTransport>();
+
+export function registerVirtualPort(path: string, factory: () => SerialTransport): () => void {
+  virtualPorts.set(path, factory);
+  return () => virtualPorts.delete(path);
+}
+
+export interface OpenPortOptions {
+  baudRate?: number;
+  binding?: SerialBinding;
+}
+
+/** Open a port by path (virtual ports first), with its USB identity when the system lists it. */
+export async function openPort(path: string, opts: OpenPortOptions = {}): Promise<SerialTransport> {
+  const virtual = virtualPorts.get(path);
+  if (virtual) {
+    const t = virtual();
+    await t.open();
+    return t;
+  }
+  let info = {};
+  if (!opts.binding) {
+    const found = (await listPorts().catch(() => [])).find((p) => p.path === path);
+    if (found) info = found;
+  }
+  const t = new SerialportTransport({ path, baudRate: opts.baudRate ?? 115200, binding: opts.binding, info });
+  await t.open();
+  return t;
+}
