@@ -1,0 +1,235 @@
+/**
+ * Model hyper-parameters: from microWakeWord's training_config.yaml, from command-line flags, or inferred
+ * from the checkpoint's weight shapes (stride cannot be inferred; it defaults to 3 like every official model).
+ */
+import YAML, { YAMLSeq } from 'yaml';
+import { MwwError } from '../errors.js';
+import { readUserFile } from '../util/fs.js';
+import { layersOfClass, type KerasWeights } from './h5.js';
+
+export type ModelName = 'mixednet' | 'inception';
+
+export interface ModelFlags {
+  modelName: ModelName;
+  firstConvFilters: number;
+  firstConvKernelSize: number;
+  stride: number;
+  pointwiseFilters: number[];
+  repeatInBlock: number[];
+  mixconvKernelSizes: number[][];
+  residualConnection: number[];
+  spatialAttention: boolean;
+  pooled: boolean;
+  maxPool: boolean;
+  /** Frames of the training input (training_input_shape[0] / spectrogram_length); fixes the final ring buffer. */
+  spectrogramLength?: number;
+}
+
+/** Flag values as they come from yaml or the command line (strings or numbers, before parsing). */
+export type RawFlags = Record<string, unknown>;
+
+export interface LoadedConfig {
+  flags: RawFlags;
+  spectrogramLength?: number;
+  stride?: number;
+  path: string;
+}
+
+const pythonTuple = {
+  tag: 'tag:yaml.org,2002:python/tuple',
+  collection: 'seq' as const,
+  default: false,
+  nodeClass: YAMLSeq,
+};
+
+/** Parse training_config.yaml text; `!!python/tuple` (written by microWakeWord) is read as a list. */
+export function parseTrainingConfig(text: string, where: string): LoadedConfig {
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { customTags: [pythonTuple] });
+  } catch (e) {
+    throw new MwwError('input', `not valid YAML: ${(e as Error).message}`, { where });
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new MwwError('input', 'expected a YAML mapping (microWakeWord training_config.yaml)', { where });
+  const d = doc as Record<string, unknown>;
+  const flags = d.flags;
+  if (!flags || typeof flags !== 'object' || Array.isArray(flags)) throw new MwwError('input', 'no "flags:" mapping with the model hyper-parameters (model_name, pointwise_filters, …)', { where });
+  let spectrogramLength: number | undefined;
+  const tis = d.training_input_shape;
+  if (Array.isArray(tis) && typeof tis[0] === 'number') spectrogramLength = tis[0];
+  else if (typeof d.spectrogram_length === 'number') spectrogramLength = d.spectrogram_length;
+  const stride = typeof d.stride === 'number' ? d.stride : undefined;
+  return { flags: flags as RawFlags, spectrogramLength, stride, path: where };
+}
+
+export async function loadTrainingConfig(path: string): Promise<LoadedConfig> {
+  const bytes = await readUserFile(path, 'training config (training_config.yaml)');
+  return parseTrainingConfig(new TextDecoder().decode(bytes), path);
+}
+
+/**
+ * Parse a microWakeWord list flag the way its `ast.literal_eval` does: "64,64" → [64,64], "[5], [7,11]" →
+ * [[5],[7,11]], "64" → [64], "[5]" → [[5]].
+ */
+export function parseListFlag(value: unknown, name: string, where: string): unknown[] {
+  if (typeof value === 'number') return [value];
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'string') throw new MwwError('input', `flag ${name}: expected a list like "64,64,64", found ${JSON.stringify(value)}`, { where });
+  const text = value.trim().replace(/\(/g, '[').replace(/\)/g, ']');
+  if (text === '') return [];
+  try {
+    return JSON.parse(`[${text}]`) as unknown[];
+  } catch {
+    throw new MwwError('input', `flag ${name}: cannot parse ${JSON.stringify(value)} as a list of numbers`, { where });
+  }
+}
+
+function intList(value: unknown, name: string, where: string): number[] {
+  return parseListFlag(value, name, where).map((v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new MwwError('input', `flag ${name}: expected integers, found ${JSON.stringify(value)}`, { where });
+    return v;
+  });
+}
+
+function kernelLists(value: unknown, name: string, where: string): number[][] {
+  return parseListFlag(value, name, where).map((v) => {
+    const list = Array.isArray(v) ? v : [v];
+    if (!list.every((k) => typeof k === 'number' && Number.isInteger(k) && k >= 1)) {
+      throw new MwwError('input', `flag ${name}: expected lists of positive kernel sizes like "[5], [7,11]", found ${JSON.stringify(value)}`, { where });
+    }
+    return list as number[];
+  });
+}
+
+function intFlag(raw: RawFlags, name: string, where: string, dflt?: number): number {
+  const v = raw[name];
+  if (v === undefined || v === null) {
+    if (dflt === undefined) throw new MwwError('input', `flag ${name} is missing`, { where });
+    return dflt;
+  }
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new MwwError('input', `flag ${name}: expected an integer, found ${JSON.stringify(v)}`, { where });
+  return n;
+}
+
+const KNOWN_MODELS: ModelName[] = ['mixednet', 'inception'];
+
+/** Turn raw flags (yaml `flags:` merged with command-line overrides) into ModelFlags, validating them. */
+export function resolveFlags(raw: RawFlags, opts: { spectrogramLength?: number; stride?: number; where: string }): ModelFlags {
+  const where = opts.where;
+  const modelName = String(raw.model_name ?? 'mixednet');
+  if (!KNOWN_MODELS.includes(modelName as ModelName)) {
+    throw new MwwError('unsupported', `unknown model_name "${modelName}": mww converts ${KNOWN_MODELS.join(' and ')}`, { where });
+  }
+  const stride = intFlag(raw, 'stride', where, opts.stride ?? 3);
+  if (stride < 1) throw new MwwError('input', `flag stride must be ≥ 1, found ${stride}`, { where });
+  const spectrogramLength = raw.spectrogram_length !== undefined ? intFlag(raw, 'spectrogram_length', where) : opts.spectrogramLength;
+  if (modelName === 'inception') {
+    throw new MwwError('unsupported', 'model_name inception: mww does not build the Inception streaming graph yet (only mixednet); convert it with microWakeWord or give its float streaming .tflite as the source', { where });
+  }
+  const pointwiseFilters = intList(raw.pointwise_filters ?? '48, 48, 48, 48', 'pointwise_filters', where);
+  const repeatInBlock = intList(raw.repeat_in_block ?? pointwiseFilters.map(() => 1).join(','), 'repeat_in_block', where);
+  const mixconvKernelSizes = kernelLists(raw.mixconv_kernel_sizes ?? '[5], [9], [13], [21]', 'mixconv_kernel_sizes', where);
+  const residualConnection = intList(raw.residual_connection ?? pointwiseFilters.map(() => 0).join(','), 'residual_connection', where);
+  for (const [name, list] of [
+    ['repeat_in_block', repeatInBlock],
+    ['mixconv_kernel_sizes', mixconvKernelSizes],
+    ['residual_connection', residualConnection],
+  ] as const) {
+    if (list.length !== pointwiseFilters.length) {
+      throw new MwwError('input', `flag ${name} has ${list.length} entries but pointwise_filters has ${pointwiseFilters.length}; all block lists must be the same length`, { where });
+    }
+  }
+  const flags: ModelFlags = {
+    modelName: 'mixednet',
+    firstConvFilters: intFlag(raw, 'first_conv_filters', where, 32),
+    firstConvKernelSize: intFlag(raw, 'first_conv_kernel_size', where, 3),
+    stride,
+    pointwiseFilters,
+    repeatInBlock,
+    mixconvKernelSizes,
+    residualConnection,
+    spatialAttention: intFlag(raw, 'spatial_attention', where, 0) !== 0,
+    pooled: intFlag(raw, 'pooled', where, 0) !== 0,
+    maxPool: intFlag(raw, 'max_pool', where, 0) !== 0,
+    spectrogramLength,
+  };
+  checkHonourable(flags, where);
+  return flags;
+}
+
+/** Options the streaming converter cannot reproduce are refused before any work, naming the option. */
+export function checkHonourable(f: ModelFlags, where: string): void {
+  if (f.firstConvFilters < 0) throw new MwwError('input', `flag first_conv_filters must be ≥ 0, found ${f.firstConvFilters}`, { where });
+  if (f.firstConvFilters === 0 && f.stride !== 1) {
+    throw new MwwError('unsupported', `first_conv_filters 0 with stride ${f.stride}: without the first convolution nothing consumes the stride, so microWakeWord's streaming model would emit ${f.stride} frames per step; only stride 1 is supported then`, { where });
+  }
+  if (f.firstConvFilters > 0 && f.firstConvKernelSize < f.stride) {
+    throw new MwwError('unsupported', `first_conv_kernel_size ${f.firstConvKernelSize} is smaller than stride ${f.stride}: the streaming first convolution would skip input frames`, { where });
+  }
+  for (const [i, r] of f.repeatInBlock.entries()) if (r < 0) throw new MwwError('input', `repeat_in_block[${i}] must be ≥ 0, found ${r}`, { where });
+  for (const [i, p] of f.pointwiseFilters.entries()) if (p < 1) throw new MwwError('input', `pointwise_filters[${i}] must be ≥ 1, found ${p}`, { where });
+  for (const [i, ks] of f.mixconvKernelSizes.entries()) if (ks.length === 0) throw new MwwError('input', `mixconv_kernel_sizes[${i}] is empty`, { where });
+}
+
+/** Frames in time at the head in the non-streaming (training) model: fixes the final ring buffer and Dense width. */
+export function finalFrames(f: ModelFlags, spectrogramLength: number): number {
+  let t = spectrogramLength;
+  if (f.firstConvFilters > 0) t = Math.floor((t - f.firstConvKernelSize) / f.stride) + 1;
+  f.pointwiseFilters.forEach((_, i) => {
+    const k = Math.max(...f.mixconvKernelSizes[i]!);
+    if (k > 1) t -= f.repeatInBlock[i]! * (k - 1);
+  });
+  return t;
+}
+
+/**
+ * Infer MixedNet flags from the weight shapes alone (no training_config.yaml): first conv from the Stream cell,
+ * blocks from the pointwise Conv2D layers, kernels by consuming DepthwiseConv2D layers until their channels
+ * add up to the block's input. Assumes repeat_in_block 1 and no residual connections; stride cannot be seen in
+ * the weights and defaults to 3 (every official model).
+ */
+export function inferFlags(w: KerasWeights, stride = 3): { flags: RawFlags; notes: string[] } {
+  const where = w.file;
+  const streams = layersOfClass(w, 'stream').filter((s) => s.cell && s.cell.vars.length > 0);
+  const first = streams.find((s) => s.cell!.vars[0]!.shape[2] === 40);
+  const spatial = streams.some((s) => s.cell!.vars[0]!.shape[2] === 2 && s.cell!.vars[0]!.shape[3] === 1);
+  const convs = layersOfClass(w, 'conv2d');
+  const dws = layersOfClass(w, 'depthwise_conv2d');
+  if (layersOfClass(w, 'dense').length !== 1) throw new MwwError('input', 'cannot infer the architecture: expected one dense layer in /layers (give --config training_config.yaml)', { where });
+  const pointwise: number[] = [];
+  const kernels: number[][] = [];
+  let di = 0;
+  for (const c of convs) {
+    const shape = c.vars[0]?.shape;
+    if (!shape || shape.length !== 4) throw new MwwError('input', `cannot infer the architecture: /layers/${c.key}/vars/0 is not a 4-D Conv2D kernel (give --config)`, { where });
+    const cin = shape[2]!;
+    const ks: number[] = [];
+    let sum = 0;
+    while (sum < cin && di < dws.length) {
+      const d = dws[di++]!;
+      ks.push(d.vars[0]!.shape[0]!);
+      sum += d.vars[0]!.shape[2]!;
+    }
+    if (sum !== cin) throw new MwwError('input', `cannot infer the architecture from the weights: the depthwise layers before /layers/${c.key} have ${sum} channels, its kernel expects ${cin} (residual connections or repeats need --config training_config.yaml)`, { where });
+    pointwise.push(shape[3]!);
+    kernels.push(ks);
+  }
+  const flags: RawFlags = {
+    model_name: 'mixednet',
+    first_conv_filters: first ? first.cell!.vars[0]!.shape[3] : 0,
+    first_conv_kernel_size: first ? first.cell!.vars[0]!.shape[0] : 3,
+    stride,
+    pointwise_filters: pointwise.join(','),
+    repeat_in_block: pointwise.map(() => 1).join(','),
+    mixconv_kernel_sizes: kernels.map((k) => `[${k.join(',')}]`).join(', '),
+    residual_connection: pointwise.map(() => 0).join(','),
+    spatial_attention: spatial ? 1 : 0,
+    pooled: 0,
+    max_pool: 0,
+  };
+  return {
+    flags,
+    notes: [`no training_config.yaml: hyper-parameters inferred from the weight shapes; stride ${stride} assumed (not visible in the weights), repeat_in_block 1 and no residual connections assumed`],
+  };
+}

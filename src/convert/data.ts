@@ -1,0 +1,171 @@
+/**
+ * Representative data for calibration, as spectrograms in feature units (frontend uint16 × 0.0390625):
+ * raw float32 files, .npy arrays [N, L, 40] / [L, 40], WAV files or directories (through the frontend),
+ * microWakeWord RaggedMmap feature directories, or an explicitly requested synthetic set.
+ */
+import { promises as fsp, statSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { MwwError } from '../errors.js';
+import { readUserFile } from '../util/fs.js';
+import { readWav, listWavs } from '../audio/wav.js';
+import { computeFeatures } from '../frontend/index.js';
+import type { Spectrogram } from './calibrate.js';
+
+/** microWakeWord's feature scale: the frontend's uint16 output divided by 25.6. */
+export const FEATURE_SCALE = 0.0390625;
+
+export interface CalibrationData {
+  spectrograms: Spectrogram[];
+  sources: string[];
+  synthetic: boolean;
+}
+
+/** Parse a .npy header and return shape, dtype and the data offset. */
+export function parseNpy(bytes: Uint8Array, where: string): { shape: number[]; descr: string; fortran: boolean; offset: number } {
+  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+  if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new MwwError('input', 'not a .npy file (missing the \\x93NUMPY magic)', { where });
+  const major = bytes[6]!;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const hlen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
+  const hstart = major === 1 ? 10 : 12;
+  const header = new TextDecoder().decode(bytes.subarray(hstart, hstart + hlen));
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order':\s*True/.test(header);
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (!descr || shapeText === undefined) throw new MwwError('input', `unreadable .npy header: ${header.trim()}`, { where });
+  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  return { shape, descr, fortran, offset: hstart + hlen };
+}
+
+function toFloat32(bytes: Uint8Array, offset: number, count: number, descr: string, where: string): Float32Array {
+  const need = count * (descr.endsWith('f8') ? 8 : descr.endsWith('u2') ? 2 : 4);
+  if (bytes.length - offset < need) throw new MwwError('input', `file is truncated: the header promises ${need} data bytes, found ${bytes.length - offset}`, { where });
+  const copy = bytes.slice(offset, offset + need);
+  if (descr === '<f4' || descr === '=f4' || descr === 'f4') return new Float32Array(copy.buffer);
+  if (descr === '<f8') return Float32Array.from(new Float64Array(copy.buffer));
+  // uint16 arrays are raw frontend output: scale into feature units.
+  if (descr === '<u2') return Float32Array.from(new Uint16Array(copy.buffer), (v) => v * FEATURE_SCALE);
+  throw new MwwError('input', `unsupported .npy dtype ${descr}; expected float32 features (or uint16 frontend output)`, { where });
+}
+
+function splitSpectrograms(data: Float32Array, n: number, frames: number): Spectrogram[] {
+  return Array.from({ length: n }, (_, s) => ({ data: data.slice(s * frames * 40, (s + 1) * frames * 40), frames }));
+}
+
+export async function loadNpy(file: string): Promise<Spectrogram[]> {
+  const bytes = await readUserFile(file, '.npy calibration array');
+  const { shape, descr, fortran, offset } = parseNpy(bytes, file);
+  if (fortran) throw new MwwError('input', 'Fortran-order .npy arrays are not supported; save with np.save on a C-contiguous array', { where: file });
+  if (shape[shape.length - 1] !== 40 || (shape.length !== 2 && shape.length !== 3)) {
+    throw new MwwError('input', `expected shape [N, L, 40] or [L, 40] of feature values, found [${shape}]`, { where: file });
+  }
+  const [n, frames] = shape.length === 3 ? [shape[0]!, shape[1]!] : [1, shape[0]!];
+  return splitSpectrograms(toFloat32(bytes, offset, n * frames * 40, descr, file), n, frames);
+}
+
+/** Raw little-endian float32 [N, L, 40] (like the golden rep_dataset.f32); L is the model's spectrogram length. */
+export async function loadRawF32(file: string, frames: number | undefined): Promise<Spectrogram[]> {
+  const bytes = await readUserFile(file, 'raw float32 calibration file');
+  if (bytes.length % 160 !== 0) throw new MwwError('input', `size ${bytes.length} is not a whole number of 40-value float32 frames`, { where: file });
+  const total = bytes.length / 160;
+  const L = frames ?? total;
+  if (total % L !== 0) throw new MwwError('input', `${total} frames are not a whole number of ${L}-frame spectrograms (the model's spectrogram length)`, { where: file });
+  return splitSpectrograms(new Float32Array(bytes.slice().buffer), total / L, L);
+}
+
+/** WAV → frontend → feature units, one spectrogram per file. */
+export async function loadWavs(p: string): Promise<Spectrogram[]> {
+  const files = await listWavs(p);
+  if (files.length === 0) throw new MwwError('input', 'no .wav files found', { where: p });
+  const out: Spectrogram[] = [];
+  for (const f of files) {
+    const wav = await readWav(f);
+    const { u16, slices } = computeFeatures(wav.samples);
+    if (slices === 0) continue;
+    out.push({ data: Float32Array.from(u16, (v) => v * FEATURE_SCALE), frames: slices });
+  }
+  return out;
+}
+
+/**
+ * microWakeWord's RaggedMmap feature directory (mmap_ninja): `data.ninja` holds every sample's bytes back to
+ * back, `starts.npy`/`ends.npy` the byte ranges, `shapes.npy` each sample's shape, `dtype.ninja` the dtype.
+ */
+export async function loadRaggedMmap(dir: string): Promise<Spectrogram[]> {
+  const need = ['data.ninja', 'starts.npy', 'ends.npy'];
+  for (const n of need) if (!existsSync(path.join(dir, n))) throw new MwwError('input', `not a RaggedMmap directory: ${n} is missing`, { where: dir });
+  const readInts = async (n: string) => {
+    const bytes = await readUserFile(path.join(dir, n), n);
+    const h = parseNpy(bytes, path.join(dir, n));
+    const count = h.shape.reduce((a, b) => a * b, 1);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + h.offset);
+    const size = h.descr.endsWith('8') ? 8 : 4;
+    return { shape: h.shape, values: Array.from({ length: count }, (_, i) => (size === 8 ? Number(dv.getBigInt64(i * 8, true)) : dv.getInt32(i * 4, true))) };
+  };
+  const starts = (await readInts('starts.npy')).values;
+  const ends = (await readInts('ends.npy')).values;
+  const dtypeFile = path.join(dir, 'dtype.ninja');
+  const dtype = existsSync(dtypeFile) ? (await fsp.readFile(dtypeFile, 'utf8')).trim() : 'uint16';
+  const data = await readUserFile(path.join(dir, 'data.ninja'), 'data.ninja');
+  const out: Spectrogram[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const chunk = data.slice(starts[i]!, ends[i]!);
+    let values: Float32Array;
+    if (dtype.includes('uint16')) values = Float32Array.from(new Uint16Array(chunk.buffer), (v) => v * FEATURE_SCALE);
+    else if (dtype.includes('float32')) values = new Float32Array(chunk.buffer);
+    else throw new MwwError('input', `RaggedMmap dtype ${dtype} is not supported (uint16 frontend output or float32 features expected)`, { where: dir });
+    if (values.length % 40 !== 0) throw new MwwError('input', `sample ${i} has ${values.length} values, not a multiple of 40 features`, { where: dir });
+    out.push({ data: values, frames: values.length / 40 });
+  }
+  return out;
+}
+
+/** mulberry32, as the golden data generator uses (deterministic synthetic data). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform random features in [0, 26]: lets a conversion run without data, but the ranges mean nothing. */
+export function syntheticSpectrograms(n: number, frames: number): Spectrogram[] {
+  return Array.from({ length: n }, (_, s) => {
+    const r = mulberry32(0x5eed0000 + s);
+    const data = new Float32Array(frames * 40);
+    for (let i = 0; i < data.length; i++) data[i] = 26 * r();
+    return { data, frames };
+  });
+}
+
+export async function loadCalibration(paths: string[], frames: number | undefined): Promise<CalibrationData> {
+  if (paths.length === 0) {
+    throw new MwwError('usage', 'no calibration data: int8 quantization needs the activation ranges the model produces on real features. Give --calibration with WAV files/directories, a .npy [N, L, 40] array or a microWakeWord feature directory (or --calibration synthetic for a throw-away test model)');
+  }
+  if (paths.includes('synthetic')) {
+    if (paths.length > 1) throw new MwwError('usage', '--calibration synthetic cannot be combined with real calibration data');
+    return { spectrograms: syntheticSpectrograms(20, frames ?? 200), sources: ['synthetic'], synthetic: true };
+  }
+  const spectrograms: Spectrogram[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new MwwError('input', 'calibration data not found', { where: p });
+    }
+    if (st.isDirectory()) {
+      if (existsSync(path.join(p, 'data.ninja'))) spectrograms.push(...(await loadRaggedMmap(p)));
+      else spectrograms.push(...(await loadWavs(p)));
+    } else if (p.endsWith('.npy')) spectrograms.push(...(await loadNpy(p)));
+    else if (p.endsWith('.f32')) spectrograms.push(...(await loadRawF32(p, frames)));
+    else if (p.toLowerCase().endsWith('.wav')) spectrograms.push(...(await loadWavs(p)));
+    else throw new MwwError('input', 'unknown calibration data type: expected .wav, a directory of WAVs, .npy, .f32 or a RaggedMmap directory', { where: p });
+  }
+  if (spectrograms.length === 0) throw new MwwError('input', `the calibration data holds no spectrograms (${paths.join(', ')})`);
+  return { spectrograms, sources: paths, synthetic: false };
+}

@@ -1,0 +1,184 @@
+/**
+ * The converter: a microWakeWord checkpoint (training dir, .weights.h5 + config/flags) or a float streaming
+ * TFLite → the int8 streaming TFLite TensorFlow's converter would produce, checked by loading it back.
+ *
+ * Float math: calibration runs mww's own float32 kernels (src/convert/float/eval.ts), not @tensorflow/tfjs.
+ * The quantization parameters depend on each tensor's exact float32 min/max, so the calibrator must round like
+ * TensorFlow's TFLite float kernels: each multiply-add is rounded once to float32 (FMA, as the x86 GEMM kernels
+ * do), sums run in the im2col order (ky, kx, cin). Measured against golden/fixture_okay_nabu_v2's
+ * calibrated_float.tflite this reproduces the first layers' ranges bit for bit; tfjs (whose CPU backend sums in
+ * its own order, and whose WASM backend uses XNNPACK) gave further-off ranges and is a 20+ MB load for no gain.
+ * The remaining ulp-level differences come from batch-norm folding: TensorFlow folds rsqrt(var+eps) with Eigen's
+ * fast-math rsqrt (hardware estimate + Newton step), which differs from the correctly rounded value by up to 2
+ * ulps; mww uses the correctly rounded value.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { MwwError } from '../errors.js';
+import { readModelFile } from '../tflite/file.js';
+import { readModel } from '../tflite/reader.js';
+import { writeModel } from '../tflite/writer.js';
+import { opNameOf } from '../tflite/ops.js';
+import type { TfliteModel } from '../tflite/model.js';
+import { MicroInterpreter } from '../micro/interpreter.js';
+import { checkEsphomeContract, type ContractResult } from '../micro/contract.js';
+import { computeArena, recommendedArena, variableArena, SUPPORTED_TARGETS } from '../micro/arena/index.js';
+import { inferFlags, loadTrainingConfig, resolveFlags, type LoadedConfig, type ModelFlags, type RawFlags } from './config.js';
+import { readKerasWeights } from './h5.js';
+import { buildMixedNet } from './graph/mixednet.js';
+import { graphFromFloatTflite } from './graph/fromTflite.js';
+import type { FloatGraph } from './graph/ir.js';
+import { calibrate, countInvokes, forceInputRange } from './calibrate.js';
+import { loadCalibration } from './data.js';
+import { quantizeGraph } from './quantize.js';
+
+export interface ConvertOptions {
+  /** Training directory, `.weights.h5`, or float streaming `.tflite`. */
+  source: string;
+  /** training_config.yaml (found automatically in a training directory). */
+  config?: string;
+  /** Calibration data paths, or ['synthetic']. */
+  calibration: string[];
+  /** Model flags (microWakeWord names, e.g. `pointwise_filters`), overriding the config. */
+  flags?: RawFlags;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ConvertReport {
+  source: string;
+  sourceKind: 'training-dir' | 'weights-h5' | 'float-tflite';
+  weights?: string;
+  config?: string;
+  flags?: ModelFlags;
+  notes: string[];
+  stride: number;
+  ops: Record<string, number>;
+  operatorCount: number;
+  variables: { name: string; shape: number[] }[];
+  calibration: { sources: string[]; spectrograms: number; invokes: number; synthetic: boolean };
+  contract: ContractResult;
+  variableArena: { count: number; bytes: number; fits: boolean };
+  arena: { target: string; min: number }[];
+  recommendedArena: number;
+  bytes: number;
+  timeMs: number;
+}
+
+const WEIGHT_NAMES = ['best_weights.weights.h5', 'checkpoint.weights.h5', 'last_weights.weights.h5'];
+
+function findWeights(dir: string): string {
+  for (const n of WEIGHT_NAMES) if (existsSync(path.join(dir, n))) return path.join(dir, n);
+  const any = readdirSync(dir).filter((f) => f.endsWith('.weights.h5'));
+  if (any.length === 1) return path.join(dir, any[0]!);
+  throw new MwwError('input', `no checkpoint in this directory: expected best_weights.weights.h5 (microWakeWord training dir)${any.length > 1 ? `; found several .weights.h5 (${any.join(', ')}), name one` : ''}`, { where: dir });
+}
+
+interface Resolved {
+  graph: FloatGraph;
+  kind: ConvertReport['sourceKind'];
+  weights?: string;
+  config?: string;
+  flags?: ModelFlags;
+  notes: string[];
+}
+
+async function resolveSource(o: ConvertOptions): Promise<Resolved> {
+  let st;
+  try {
+    st = statSync(o.source);
+  } catch {
+    throw new MwwError('input', 'source not found (expected a training directory, a .weights.h5 or a float .tflite)', { where: o.source });
+  }
+  if (!st.isDirectory() && o.source.endsWith('.tflite')) {
+    const { model } = await readModelFile(o.source);
+    return { graph: graphFromFloatTflite(model, o.source), kind: 'float-tflite', notes: [] };
+  }
+  let weights: string;
+  let configPath = o.config;
+  let kind: Resolved['kind'];
+  if (st.isDirectory()) {
+    kind = 'training-dir';
+    weights = findWeights(o.source);
+    if (!configPath && existsSync(path.join(o.source, 'training_config.yaml'))) configPath = path.join(o.source, 'training_config.yaml');
+  } else if (o.source.endsWith('.h5')) {
+    kind = 'weights-h5';
+    weights = o.source;
+  } else {
+    throw new MwwError('input', 'unknown source type: expected a training directory, a .weights.h5 or a float streaming .tflite', { where: o.source });
+  }
+  const notes: string[] = [];
+  let cfg: LoadedConfig | undefined;
+  if (configPath) cfg = await loadTrainingConfig(configPath);
+  // Validate the flags we have before reading weights, so a bad option is refused before any work.
+  const where = configPath ?? 'command-line flags';
+  if (cfg || (o.flags && Object.keys(o.flags).length > 0 && o.flags.model_name !== undefined)) {
+    resolveFlags({ ...(cfg?.flags ?? {}), ...(o.flags ?? {}) }, { spectrogramLength: cfg?.spectrogramLength, stride: cfg?.stride, where });
+  }
+  const w = await readKerasWeights(weights);
+  let raw: RawFlags;
+  if (cfg) raw = { ...cfg.flags, ...(o.flags ?? {}) };
+  else {
+    const inferred = inferFlags(w, Number(o.flags?.stride ?? 3));
+    raw = { ...inferred.flags, ...(o.flags ?? {}) };
+    notes.push(...inferred.notes);
+  }
+  const flags = resolveFlags(raw, { spectrogramLength: cfg?.spectrogramLength, stride: cfg?.stride, where });
+  const built = buildMixedNet(flags, w);
+  return { graph: built.graph, kind, weights, config: configPath, flags, notes: [...notes, ...built.notes] };
+}
+
+/** Count operators by name over the main subgraph. */
+export function opCounts(model: TfliteModel): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const op of model.subgraphs[0]!.operators) {
+    const n = opNameOf(model, op);
+    counts[n] = (counts[n] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export async function convertCheckpoint(o: ConvertOptions): Promise<{ tflite: Uint8Array; model: TfliteModel; report: ConvertReport }> {
+  const t0 = performance.now();
+  if (o.calibration.length === 0) await loadCalibration([], undefined); // throws the explanatory error before any work
+  const src = await resolveSource(o);
+  const g = src.graph;
+  const frames = src.flags?.spectrogramLength ?? (o.flags?.spectrogram_length !== undefined ? Number(o.flags.spectrogram_length) : undefined);
+  const data = await loadCalibration(o.calibration, frames);
+  forceInputRange(data.spectrograms);
+  const notes = [...src.notes];
+  if (data.synthetic) notes.push('calibrated on SYNTHETIC random features: activation ranges are meaningless, the model is unsuitable for deployment');
+  const usable = countInvokes(data.spectrograms, g.stride);
+  if (usable === 0) throw new MwwError('input', `the calibration spectrograms are too short: each needs more than ${g.stride} frames`);
+  const ranges = calibrate(g, data.spectrograms, o.onProgress);
+  const quantized = quantizeGraph(g, ranges);
+  const tflite = writeModel(quantized);
+
+  // Load the result back exactly as a user of the file would, and check it against ESPHome's contract.
+  const model = readModel(tflite, 'converted model');
+  const interp = MicroInterpreter.create(model, { source: 'converted model' });
+  interp.invoke(new Int8Array(interp.inputShape.reduce((a, b) => a * b, 1)).fill(-128));
+  const contract = checkEsphomeContract(model);
+  const va = variableArena(model);
+  const arena = SUPPORTED_TARGETS.map((t) => ({ target: `${t.chip}/esp-nn ${t.espNn}`, min: computeArena(model, t).min }));
+  const sg = model.subgraphs[0]!;
+  const report: ConvertReport = {
+    source: o.source,
+    sourceKind: src.kind,
+    weights: src.weights,
+    config: src.config,
+    flags: src.flags,
+    notes,
+    stride: g.stride,
+    ops: opCounts(model),
+    operatorCount: sg.operators.length,
+    variables: g.variables.map((v) => ({ name: v.sharedName, shape: v.shape })),
+    calibration: { sources: data.sources, spectrograms: data.spectrograms.length, invokes: ranges.invokes, synthetic: data.synthetic },
+    contract,
+    variableArena: { count: va.count, bytes: va.bytes, fits: va.fits },
+    arena,
+    recommendedArena: recommendedArena(model).value,
+    bytes: tflite.length,
+    timeMs: Math.round(performance.now() - t0),
+  };
+  return { tflite, model, report };
+}
