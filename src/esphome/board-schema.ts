@@ -19,10 +19,23 @@ export interface Microphone {
   din: number;
   adcType: 'external' | 'internal';
   channel: 'left' | 'right' | 'stereo';
-  bitsPerSample: 16 | 24 | 32;
+  /**
+   * 16 or 32 only: ESPHome 2024.x i2s_audio accepts 8/16/32 bit (I2S_BITS_PER_SAMPLE in
+   * esphome/components/i2s_audio/__init__.py); 24 bit exists only in later releases.
+   */
+  bitsPerSample: 16 | 32;
   sampleRate: 16000;
   /** Codec needing an `audio_adc` entry (configured over I2C). */
   adc?: { platform: string };
+  /**
+   * Channel of the microphone's stream micro_wake_word listens to, and gain applied, through ESPHome's
+   * microphone source (`microphone: {microphone: id, channels: N, gain_factor: G}`, ESPHome 2025.5+).
+   * The Voice PE feeds wake words from channel 1 with gain 4 (esphome/home-assistant-voice-pe).
+   */
+  wakeWordChannel?: number;
+  /** Channel voice_assistant streams to Home Assistant (same mechanism). */
+  assistantChannel?: number;
+  gainFactor?: number;
 }
 
 export interface Speaker {
@@ -32,6 +45,24 @@ export interface Speaker {
   dacType: 'external' | 'internal';
   dac?: { platform: string };
   optional?: boolean;
+  /** Speaker stream format when the codec/clock master dictates it (e.g. the Voice PE's XMOS: 48 kHz, 32 bit, stereo). */
+  sampleRate?: number;
+  bitsPerSample?: 16 | 32;
+  channel?: 'left' | 'right' | 'stereo';
+}
+
+/**
+ * A GPIO the board needs held at a fixed level (rendered as an internal `switch: platform: gpio` with
+ * `restore_mode: ALWAYS_ON/ALWAYS_OFF`, which drives the pin at setup): e.g. releasing the Voice PE's XMOS
+ * from reset, enabling a speaker amplifier.
+ */
+export interface FixedPin {
+  id: string;
+  pin: number;
+  level: 'high' | 'low';
+  /** Only configured when the speaker is (amplifier enables). */
+  withSpeaker?: boolean;
+  purpose: string;
 }
 
 export interface Led {
@@ -68,6 +99,7 @@ export interface Board {
   speaker?: Speaker;
   led?: Led;
   button?: { pin: number; inverted?: boolean };
+  fixedPins: FixedPin[];
   notes: string[];
   sources: string[];
   esphomeLines: Record<string, BoardLineOverride>;
@@ -114,6 +146,12 @@ class Reader {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) this.fail(`${field}${key}`, `expected a GPIO number, found ${describe(v)}`);
     return v;
   }
+  int(o: Obj, key: string, field: string, min: number, max: number): number | undefined {
+    const v = o[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(`${field}${key}`, `expected an integer ${min}-${max}, found ${describe(v)}`);
+    return v;
+  }
   bool(o: Obj, key: string, field: string): boolean | undefined {
     const v = o[key];
     if (v === undefined || v === null) return undefined;
@@ -146,6 +184,24 @@ function readBus(r: Reader, v: unknown, field: string): I2sBus {
     mclk: r.pin(o, 'mclk', `${field}.`, true),
     mode: r.oneOf(o, 'mode', `${field}.`, ['primary', 'secondary'] as const, true),
   };
+}
+
+const SWITCH_ID = /^[a-z][a-z0-9_]*$/;
+
+function readFixedPins(r: Reader, v: unknown): FixedPin[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) r.fail('fixedPins', `expected a list, found ${describe(v)}`);
+  return v.map((item, i) => {
+    const field = `fixedPins[${i}].`;
+    const o = r.obj(item, `fixedPins[${i}]`);
+    return {
+      id: r.str(o, 'id', field, { pattern: SWITCH_ID, hint: 'a C++ identifier in lowercase' }),
+      pin: r.pin(o, 'pin', field),
+      level: r.oneOf(o, 'level', field, ['high', 'low'] as const),
+      withSpeaker: r.bool(o, 'withSpeaker', field),
+      purpose: r.str(o, 'purpose', field),
+    };
+  });
 }
 
 /** Parse and validate a board description (already YAML-parsed). Throws MwwError naming file and field. */
@@ -181,9 +237,13 @@ export function parseBoard(raw: unknown, file: string): Board {
       din: r.pin(micO, 'din', 'microphone.'),
       adcType: r.oneOf(micO, 'adcType', 'microphone.', ['external', 'internal'] as const),
       channel: r.oneOf(micO, 'channel', 'microphone.', ['left', 'right', 'stereo'] as const),
-      bitsPerSample: r.oneOf(micO, 'bitsPerSample', 'microphone.', [16, 24, 32] as const),
+      bitsPerSample: r.oneOf(micO, 'bitsPerSample', 'microphone.', [16, 32] as const),
       sampleRate: r.oneOf(micO, 'sampleRate', 'microphone.', [16000] as const),
       adc,
+      // microphone_source_schema: channels 0-7, gain_factor 1-64 (esphome/components/microphone/__init__.py).
+      wakeWordChannel: r.int(micO, 'wakeWordChannel', 'microphone.', 0, 7),
+      assistantChannel: r.int(micO, 'assistantChannel', 'microphone.', 0, 7),
+      gainFactor: r.int(micO, 'gainFactor', 'microphone.', 1, 64),
     },
     speaker: o.speaker === undefined ? undefined : (() => {
       const s = r.obj(o.speaker, 'speaker');
@@ -193,6 +253,9 @@ export function parseBoard(raw: unknown, file: string): Board {
         dacType: r.oneOf(s, 'dacType', 'speaker.', ['external', 'internal'] as const),
         dac: s.dac === undefined ? undefined : { platform: r.str(r.obj(s.dac, 'speaker.dac'), 'platform', 'speaker.dac.') },
         optional: r.bool(s, 'optional', 'speaker.'),
+        sampleRate: r.int(s, 'sampleRate', 'speaker.', 8000, 96000),
+        bitsPerSample: r.oneOf(s, 'bitsPerSample', 'speaker.', [16, 32] as const, true),
+        channel: r.oneOf(s, 'channel', 'speaker.', ['left', 'right', 'stereo'] as const, true),
       };
     })(),
     led: o.led === undefined ? undefined : (() => {
@@ -210,6 +273,7 @@ export function parseBoard(raw: unknown, file: string): Board {
       const b = r.obj(o.button, 'button');
       return { pin: r.pin(b, 'pin', 'button.'), inverted: r.bool(b, 'inverted', 'button.') };
     })(),
+    fixedPins: readFixedPins(r, o.fixedPins),
     notes: r.strList(o, 'notes', ''),
     sources: r.strList(o, 'sources', ''),
     esphomeLines: {},
@@ -253,6 +317,7 @@ function pinUses(b: Board): PinUse[] {
   if (b.i2c) uses.push({ pin: b.i2c.sda, field: 'i2c.sda', output: true }, { pin: b.i2c.scl, field: 'i2c.scl', output: true });
   if (b.led) uses.push({ pin: b.led.pin, field: 'led.pin', output: true });
   if (b.button) uses.push({ pin: b.button.pin, field: 'button.pin', output: false });
+  b.fixedPins.forEach((f, i) => uses.push({ pin: f.pin, field: `fixedPins[${i}].pin`, output: true }));
   return uses;
 }
 
@@ -276,6 +341,10 @@ export function checkBoardHardware(b: Board): void {
     const prev = seen.get(u.pin);
     if (prev !== undefined) fail(u.field, `GPIO${u.pin} is used twice: by ${prev} and by ${u.field}`);
     seen.set(u.pin, u.field);
+  }
+  const uart = b.logger.hardwareUart;
+  if (uart !== undefined && !chip.loggerUarts.includes(uart)) {
+    fail('logger.hardwareUart', `${uart} is not a logger port of ${chip.label} (one of ${chip.loggerUarts.join(', ')})`);
   }
   if (b.psram.mode === 'octal' && !chip.octalPsram) fail('psram.mode', `${chip.label} has no octal PSRAM mode`);
   if (b.microphone.type === 'pdm') {

@@ -14,6 +14,11 @@ export interface ChipInfo {
   octalPsram: boolean;
   /** I2S peripheral can receive PDM (I2S0 on both chips). */
   pdmRx: boolean;
+  /**
+   * `logger: hardware_uart` values ESPHome accepts for the chip (UART_SELECTION_ESP32 in
+   * esphome/components/logger/__init__.py, unchanged from 2024 to 2026).
+   */
+  loggerUarts: readonly string[];
 }
 
 const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -29,6 +34,7 @@ export const CHIPS: Record<Chip, ChipInfo> = {
     psramPins: () => new Set([16, 17]),
     octalPsram: false,
     pdmRx: true,
+    loggerUarts: ['UART0', 'UART1', 'UART2'],
   },
   esp32s3: {
     label: 'ESP32-S3',
@@ -38,6 +44,7 @@ export const CHIPS: Record<Chip, ChipInfo> = {
     psramPins: (mode) => (mode === 'octal' ? new Set(range(33, 37)) : new Set<number>()),
     octalPsram: true,
     pdmRx: true,
+    loggerUarts: ['UART0', 'UART1', 'USB_CDC', 'USB_SERIAL_JTAG'],
   },
 };
 

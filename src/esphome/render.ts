@@ -112,14 +112,26 @@ export function renderDeviceYaml(input: RenderInput): string {
           dac: board.speaker.dac?.platform,
           busId: speakerBus ? 'i2s_speaker_bus' : 'i2s_mic_bus',
           secondary: (speakerBus ?? board.i2sBus).mode === 'secondary',
+          sampleRate: board.speaker.sampleRate,
+          bitsPerSample: board.speaker.bitsPerSample,
+          channel: board.speaker.channel,
         }
       : undefined,
+    fixedPins: board.fixedPins
+      .filter((f) => !f.withSpeaker || speakerWanted)
+      .map((f) => ({ id: f.id, pin: f.pin, restoreMode: f.level === 'high' ? 'ALWAYS_ON' : 'ALWAYS_OFF', purpose: oneLine(f.purpose) })),
     mediaPlayer: speakerWanted && line.mediaPlayerSpeaker,
-    modelIds: line.id !== '2024.11',
+    modelIds: line.modelIds,
     models: input.models.map((m) => ({ id: m.id, fileYaml: yamlString(m.manifestFile) })),
     vad: input.vad ? { fileYaml: yamlString(input.vad.manifestFile) } : undefined,
     voiceAssistant: input.voiceAssistant,
-    vaMicrophoneSource: line.vaMicrophoneSource,
+    // 2025+: a microphone source mapping, so each consumer gets its channel (and gain) of the microphone stream.
+    micSource: line.microphoneSource
+      ? {
+          wakeWord: { channel: board.microphone.wakeWordChannel ?? 0, gain: board.microphone.gainFactor },
+          assistant: { channel: board.microphone.assistantChannel ?? 0, gain: board.microphone.gainFactor },
+        }
+      : undefined,
   };
   return templates().device(view);
 }

@@ -25,8 +25,15 @@ export interface EsphomeLine {
   mediaPlayerSpeaker: boolean;
   /** `audio_adc` / `audio_dac` components exist. */
   audioAdcDac: boolean;
-  /** voice_assistant `microphone:` takes a mapping (`microphone: {microphone: id}`) rather than an id. */
-  vaMicrophoneSource: boolean;
+  /**
+   * micro_wake_word and voice_assistant take a microphone *source* (`microphone: {microphone: id, channels: [n],
+   * gain_factor: g}`, also accepted as a bare id) instead of a microphone id. Introduced by ESPHome PR #8645
+   * (2025.5); 2024.11's micro_wake_word has `cv.GenerateID(CONF_MICROPHONE): cv.use_id(microphone.Microphone)`,
+   * so it cannot pick one channel of a stereo microphone.
+   */
+  microphoneSource: boolean;
+  /** micro_wake_word `models:` entries accept `id:` (declare_id(WakeWordModel)); 2024.11's MODEL_SCHEMA has no id. */
+  modelIds: boolean;
 }
 
 export const ESPHOME_LINES: Record<EsphomeLine['id'], EsphomeLine> = {
@@ -37,7 +44,8 @@ export const ESPHOME_LINES: Record<EsphomeLine['id'], EsphomeLine> = {
     cpuFrequency: false,
     mediaPlayerSpeaker: false,
     audioAdcDac: false,
-    vaMicrophoneSource: false,
+    microphoneSource: false,
+    modelIds: false,
   },
   '2025.11': {
     id: '2025.11',
@@ -46,7 +54,8 @@ export const ESPHOME_LINES: Record<EsphomeLine['id'], EsphomeLine> = {
     cpuFrequency: true,
     mediaPlayerSpeaker: true,
     audioAdcDac: true,
-    vaMicrophoneSource: true,
+    microphoneSource: true,
+    modelIds: true,
   },
 };
 
@@ -72,6 +81,10 @@ export function boardLineProblem(board: Board, line: EsphomeLine): string | unde
   const needsCodec = board.microphone.adc !== undefined || board.speaker?.dac !== undefined;
   if (needsCodec && !line.audioAdcDac && o?.audioStack !== 'esp_adf') {
     return `its codecs need audio_adc/audio_dac, which ESPHome ${line.id} does not have`;
+  }
+  const mic = board.microphone;
+  if (!line.microphoneSource && (mic.channel === 'stereo' || mic.wakeWordChannel !== undefined || mic.gainFactor !== undefined)) {
+    return `micro_wake_word on ESPHome ${line.id} takes the microphone directly and cannot select one channel of its stereo stream`;
   }
   return undefined;
 }

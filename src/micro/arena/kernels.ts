@@ -43,7 +43,8 @@ export interface KernelSizes {
  * - MUL: TfLiteMulParams 4; OpDataMul (7 int32 + 2 float) 36.
  * - AVERAGE_POOL_2D / MAX_POOL_2D: TfLitePoolParams (6 ints + TfLitePaddingValues 16) 40;
  *   OpDataPooling{TfLitePaddingValues; 2 int32; 2 float} 32.
- * - MEAN: TfLiteReducerParams{bool} 1 (align 1); OpDataReduce (10 int32/float) 40.
+ * - MEAN: TfLiteReducerParams{bool} 1 (align 1); OpDataReduce (multiplier, shift, temp_buffer_idx,
+ *   resolved_axis_idx, input_zp, input_scale, output_zp, output_scale, num_output_elements, num_axis) 40.
  * - PAD: no params; OpData{PadParams (2 × {int8 count, int32[5]} + enum) 52; int32} 56.
  * Each Init allocation is 16-aligned, so only its size rounded up to 16 matters where the tail is aligned.
  */
@@ -172,6 +173,15 @@ export function prepareEffects(
         if (bytes > 0) effects.push({ kind: 'scratch', bytes, what: `esp-nn ${opName(code)} scratch` });
       }
       return effects;
+    }
+    case BuiltinOp.MEAN: {
+      // reduce_common.cc PrepareMeanOrSumHelper: for int8/int16 input, one scratch request for the int32
+      // temp_sum (output elements × 4). It computes the multiplier into its op data and allocates nothing
+      // persistent; the temp index/resolved-axis arrays live on the stack (only REDUCE_MAX requests those).
+      const input = sg.tensors[op.inputs[0]!]!;
+      if (input.type !== TensorType.INT8 && input.type !== TensorType.INT16) return [];
+      const output = sg.tensors[op.outputs[0]!]!;
+      return [{ kind: 'scratch', bytes: 4 * tensorBytes(output.shape, 1), what: 'MEAN int32 temp sum' }];
     }
     case BuiltinOp.ASSIGN_VARIABLE: {
       // The resource id is only known here when this subgraph's VAR_HANDLE was prepared before (b/277231654).

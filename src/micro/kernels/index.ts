@@ -1,4 +1,4 @@
-/** The kernels this runtime implements, by builtin code (a subset of ESPHome's 20). */
+/** The kernels this runtime implements, by builtin code: all of ESPHome's 20. */
 import { BuiltinOp } from '../../tflite/model.js';
 import { prepareAdd } from './add.js';
 import { prepareAssignVariable } from './assign_variable.js';
@@ -9,6 +9,7 @@ import { prepareConv2D } from './conv.js';
 import { prepareDepthwiseConv2D } from './depthwise_conv.js';
 import { prepareFullyConnected } from './fully_connected.js';
 import { prepareLogistic } from './logistic.js';
+import { prepareMean } from './mean.js';
 import { prepareMul } from './mul.js';
 import { preparePack } from './pack.js';
 import { preparePad } from './pad.js';
@@ -40,4 +41,5 @@ export const KERNELS: ReadonlyMap<number, PrepareFn> = new Map<number, PrepareFn
   [BuiltinOp.MAX_POOL_2D, prepareMaxPool2D],
   [BuiltinOp.PAD, preparePad],
   [BuiltinOp.PACK, preparePack],
+  [BuiltinOp.MEAN, prepareMean],
 ]);
