@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { inflateSync, constants as zc } from 'node:zlib';
 import type { ChipSpec } from '../chips/index.js';
-import { CHIP_MAGIC_REG } from '../chips/index.js';
 import type { Clock } from '../clock.js';
 import { Op, SYNC_VALUE, checksum, concat, decodeRequest, encodeResponse, u32le } from '../protocol.js';
 import { SlipDecoder, slipEncode } from '../slip.js';
 import type { Signals } from '../transport/types.js';
 import { bootLog, type ModelLoadCheck } from './boot.js';
 import type { BoardEndpoint } from './link.js';
+import { ChipRegisters } from './registers.js';
 
 export type BoardMode = 'reset' | 'rom' | 'stub' | 'app' | 'off';
 /** 'en-only': RTS reaches EN but nothing drives GPIO0 (boards without the auto-program transistor pair). */
@@ -31,6 +31,11 @@ export interface VirtualBoardOptions {
 }
 
 const ROM_BAUD = 115200;
+/** Time from RTS releasing EN until the chip leaves reset and samples its strapping pins (EN's RC delay). */
+export const EN_RISE_MS = 5;
+/** Both DTR/RTS circuits: EN is low (chip held in reset) for DTR=0 RTS=1; GPIO0 is low for DTR=1 RTS=0. */
+const inReset = (x: Signals) => x.rts && !x.dtr;
+const io0Low = (x: Signals) => x.dtr && !x.rts;
 const ERR_INVALID = 0x05;
 const ERR_FAILED = 0x06;
 const ERR_CRC = 0x07;
@@ -62,7 +67,11 @@ export class VirtualBoard implements BoardEndpoint {
   private transfer: Transfer | null = null;
   private signals: Signals = { dtr: false, rts: false };
   private jtagDownloadLatch = false;
+  /** Bumped on every reset edge, so a pending "leave reset" from an earlier pulse does not boot the chip. */
+  private resetGeneration = 0;
   private readonly circuit: ResetCircuit;
+  /** eFuses, UART divider, SPI flash controller (READ_REG / WRITE_REG). */
+  readonly registers: ChipRegisters;
   /** Everything the board printed outside the loader protocol (for tests). */
   readonly printed: string[] = [];
   /** Count of resets into each mode (for tests). */
@@ -73,6 +82,7 @@ export class VirtualBoard implements BoardEndpoint {
     this.flash = new Uint8Array(opts.flashSize ?? 4 * 1024 * 1024).fill(0xff);
     for (const r of opts.initialFlash ?? []) this.flash.set(r.data, r.offset);
     this.circuit = opts.resetCircuit ?? 'classic';
+    this.registers = new ChipRegisters(this.chip, this.flash.length, () => this.baud);
     this.decoder = new SlipDecoder((f) => this.onFrame(f));
   }
 
@@ -96,17 +106,28 @@ export class VirtualBoard implements BoardEndpoint {
   setSignals(s: Signals): void {
     const prev = this.signals;
     this.signals = s;
-    // Both circuits: EN is low (chip held in reset) for DTR=0 RTS=1; GPIO0 is low for DTR=1 RTS=0.
-    const inReset = (x: Signals) => x.rts && !x.dtr;
-    const io0Low = (x: Signals) => x.dtr && !x.rts;
     if (this.circuit === 'usb-jtag' && io0Low(s)) this.jtagDownloadLatch = true;
     if (inReset(s) && !inReset(prev)) {
       this.mode = 'reset';
       this.transfer = null;
+      this.resetGeneration++;
     } else if (!inReset(s) && inReset(prev)) {
-      const download = this.circuit === 'usb-jtag' ? this.jtagDownloadLatch || io0Low(s) : this.circuit === 'classic' && io0Low(s);
-      this.jtagDownloadLatch = false;
-      this.boot(download ? 'rom' : 'app');
+      if (this.circuit === 'usb-jtag') {
+        // The USB-Serial-JTAG peripheral resets the chip digitally and latched the download request.
+        const download = this.jtagDownloadLatch || io0Low(s);
+        this.jtagDownloadLatch = false;
+        this.boot(download ? 'rom' : 'app');
+        return;
+      }
+      // Auto-reset circuit: EN rises through its RC network, and the chip samples GPIO0 only when EN crosses
+      // the threshold, milliseconds after RTS released it. esptool's classic reset relies on this: it sets DTR
+      // and RTS one after the other, passing through DTR=1 RTS=1 (EN released, GPIO0 still high) just before
+      // GPIO0 goes low. Sampling at the instant EN is released would boot the app on every real flasher.
+      const generation = ++this.resetGeneration;
+      void this.opts.clock.sleep(EN_RISE_MS).then(() => {
+        if (generation !== this.resetGeneration || inReset(this.signals)) return;
+        this.boot(this.circuit === 'classic' && io0Low(this.signals) ? 'rom' : 'app');
+      });
     }
   }
 
@@ -157,9 +178,13 @@ export class VirtualBoard implements BoardEndpoint {
         return;
       }
       case Op.READ_REG:
-        return this.reply(req.op, word(0) === CHIP_MAGIC_REG ? this.chip.magicValue : 0);
-      case Op.WRITE_REG:
+        return this.reply(req.op, this.registers.read(word(0)));
+      case Op.WRITE_REG: {
+        // address, value, mask, delay_us — optionally repeated (esptool packs several writes in one command).
+        if (req.data.length === 0 || req.data.length % 16) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        for (let i = 0; i < req.data.length / 16; i++) this.registers.write(word(i * 4), word(i * 4 + 1), word(i * 4 + 2));
         return this.reply(req.op, 0);
+      }
       case Op.GET_SECURITY_INFO: {
         if (!this.chip.securityInfo) return this.reply(req.op, 0, undefined, ERR_INVALID);
         const info = new Uint8Array(20);

@@ -18,20 +18,24 @@ export interface OpenPortOptions {
   binding?: SerialBinding;
 }
 
-/** Open a port by path (virtual ports first), with its USB identity when the system lists it. */
-export async function openPort(path: string, opts: OpenPortOptions = {}): Promise<SerialTransport> {
+/**
+ * The transport for a port path (virtual ports first), not opened yet, with its USB identity when the system
+ * lists it (the flasher and esptool-js pick the USB-Serial-JTAG reset by VID:PID).
+ */
+export async function portTransport(path: string, opts: OpenPortOptions = {}): Promise<SerialTransport> {
   const virtual = virtualPorts.get(path);
-  if (virtual) {
-    const t = virtual();
-    await t.open();
-    return t;
-  }
+  if (virtual) return virtual();
   let info = {};
   if (!opts.binding) {
     const found = (await listPorts().catch(() => [])).find((p) => p.path === path);
     if (found) info = found;
   }
-  const t = new SerialportTransport({ path, baudRate: opts.baudRate ?? 115200, binding: opts.binding, info });
+  return new SerialportTransport({ path, baudRate: opts.baudRate ?? 115200, binding: opts.binding, info });
+}
+
+/** Open a port by path (virtual ports first), with its USB identity when the system lists it. */
+export async function openPort(path: string, opts: OpenPortOptions = {}): Promise<SerialTransport> {
+  const t = await portTransport(path, opts);
   await t.open();
   return t;
 }
