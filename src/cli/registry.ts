@@ -17,4 +17,5 @@ export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   flash: () => import('./commands/flash.js'),
   monitor: () => import('./commands/monitor.js'),
   sim: () => import('./commands/sim.js'),
+  convert: () => import('./commands/convert.js'),
 };

@@ -21,8 +21,22 @@ export interface ModelFlags {
   spatialAttention: boolean;
   pooled: boolean;
   maxPool: boolean;
+  /** Inception's hyper-parameters (model_name inception; the MixedNet fields above are then unused). */
+  inception?: InceptionFlags;
   /** Frames of the training input (training_input_shape[0] / spectrogram_length); fixes the final ring buffer. */
   spectrogramLength?: number;
+}
+
+/** microwakeword/inception.py flags, parsed. */
+export interface InceptionFlags {
+  cnn1Filters: number[];
+  cnn1KernelSizes: number[];
+  cnn1Subgroups: number[];
+  cnn2Filters1: number[];
+  cnn2Filters2: number[];
+  cnn2KernelSizes: number[];
+  cnn2Subgroups: number[];
+  cnn2Dilation: number[];
 }
 
 /** Flag values as they come from yaml or the command line (strings or numbers, before parsing). */
@@ -124,9 +138,7 @@ export function resolveFlags(raw: RawFlags, opts: { spectrogramLength?: number; 
   const stride = intFlag(raw, 'stride', where, opts.stride ?? 3);
   if (stride < 1) throw new MwwError('input', `flag stride must be ≥ 1, found ${stride}`, { where });
   const spectrogramLength = raw.spectrogram_length !== undefined ? intFlag(raw, 'spectrogram_length', where) : opts.spectrogramLength;
-  if (modelName === 'inception') {
-    throw new MwwError('unsupported', 'model_name inception: mww does not build the Inception streaming graph yet (only mixednet); convert it with microWakeWord or give its float streaming .tflite as the source', { where });
-  }
+  if (modelName === 'inception') return resolveInception(raw, stride, spectrogramLength, where);
   const pointwiseFilters = intList(raw.pointwise_filters ?? '48, 48, 48, 48', 'pointwise_filters', where);
   const repeatInBlock = intList(raw.repeat_in_block ?? pointwiseFilters.map(() => 1).join(','), 'repeat_in_block', where);
   const mixconvKernelSizes = kernelLists(raw.mixconv_kernel_sizes ?? '[5], [9], [13], [21]', 'mixconv_kernel_sizes', where);
@@ -156,6 +168,73 @@ export function resolveFlags(raw: RawFlags, opts: { spectrogramLength?: number; 
   };
   checkHonourable(flags, where);
   return flags;
+}
+
+/**
+ * Inception flags (defaults as microwakeword/inception.py). Inception streams one feature slice per step: its
+ * first convolution has no stride, so the model input is [1, 1, 40] and stride must be 1.
+ */
+function resolveInception(raw: RawFlags, stride: number, spectrogramLength: number | undefined, where: string): ModelFlags {
+  const list = (name: string, dflt: string) => intList(raw[name] ?? dflt, name, where);
+  const inc: InceptionFlags = {
+    cnn1Filters: list('cnn1_filters', '24'),
+    cnn1KernelSizes: list('cnn1_kernel_sizes', '5'),
+    cnn1Subgroups: list('cnn1_subspectral_groups', '4'),
+    cnn2Filters1: list('cnn2_filters1', '10,10,16'),
+    cnn2Filters2: list('cnn2_filters2', '10,10,16'),
+    cnn2KernelSizes: list('cnn2_kernel_sizes', '5,5,5'),
+    cnn2Subgroups: list('cnn2_subspectral_groups', '1,1,1'),
+    cnn2Dilation: list('cnn2_dilation', '1,1,1'),
+  };
+  const same = (names: string[], lists: number[][]) => {
+    for (let i = 1; i < lists.length; i++) {
+      if (lists[i]!.length !== lists[0]!.length) throw new MwwError('input', `flag ${names[i]} has ${lists[i]!.length} entries but ${names[0]} has ${lists[0]!.length}; they must be the same length`, { where });
+    }
+  };
+  same(['cnn1_filters', 'cnn1_kernel_sizes', 'cnn1_subspectral_groups'], [inc.cnn1Filters, inc.cnn1KernelSizes, inc.cnn1Subgroups]);
+  same(['cnn2_filters1', 'cnn2_filters2', 'cnn2_kernel_sizes', 'cnn2_subspectral_groups', 'cnn2_dilation'], [inc.cnn2Filters1, inc.cnn2Filters2, inc.cnn2KernelSizes, inc.cnn2Subgroups, inc.cnn2Dilation]);
+  if (stride !== 1) {
+    throw new MwwError('unsupported', `flag stride ${stride} with model_name inception: Inception's first convolution has no time stride, so its streaming model takes one feature slice per step; only stride 1 is supported`, { where });
+  }
+  for (const [i, d] of inc.cnn2Dilation.entries()) {
+    if (d !== 1) throw new MwwError('unsupported', `flag cnn2_dilation[${i}] = ${d}: dilated convolutions are not supported by mww's converter (only cnn2_dilation 1)`, { where });
+  }
+  for (const [i, k] of [...inc.cnn1KernelSizes, ...inc.cnn2KernelSizes].entries()) if (k < 1) throw new MwwError('input', `Inception kernel size #${i} must be ≥ 1, found ${k}`, { where });
+  const check = (filters: number[], groups: number[], fname: string, gname: string) =>
+    filters.forEach((f, i) => {
+      if (f < 1) throw new MwwError('input', `flag ${fname}[${i}] must be ≥ 1, found ${f}`, { where });
+      if (groups[i]! < 1 || f % groups[i]! !== 0) throw new MwwError('input', `flag ${gname}[${i}] = ${groups[i]} must divide ${fname}[${i}] = ${f} (SubSpectralNormalization splits the channels into equal groups)`, { where });
+    });
+  check(inc.cnn1Filters, inc.cnn1Subgroups, 'cnn1_filters', 'cnn1_subspectral_groups');
+  check(inc.cnn2Filters1, inc.cnn2Subgroups, 'cnn2_filters1', 'cnn2_subspectral_groups');
+  inc.cnn2Filters2.forEach((f, i) => {
+    if (f < 1) throw new MwwError('input', `flag cnn2_filters2[${i}] must be ≥ 1, found ${f}`, { where });
+  });
+  return {
+    modelName: 'inception',
+    firstConvFilters: 0,
+    firstConvKernelSize: 1,
+    stride: 1,
+    pointwiseFilters: [],
+    repeatInBlock: [],
+    mixconvKernelSizes: [],
+    residualConnection: [],
+    spatialAttention: false,
+    pooled: false,
+    maxPool: false,
+    inception: inc,
+    spectrogramLength,
+  };
+}
+
+/** Frames left in time before Inception's Flatten head in the training model (microWakeWord's slices dropped). */
+export function inceptionFinalFrames(inc: InceptionFlags, spectrogramLength: number): number {
+  let t = spectrogramLength;
+  for (const k of inc.cnn1KernelSizes) t -= k - 1;
+  inc.cnn2KernelSizes.forEach((k, i) => {
+    t -= 2 * inc.cnn2Dilation[i]! * (k - 1);
+  });
+  return t;
 }
 
 /** Options the streaming converter cannot reproduce are refused before any work, naming the option. */
@@ -191,6 +270,9 @@ export function finalFrames(f: ModelFlags, spectrogramLength: number): number {
  */
 export function inferFlags(w: KerasWeights, stride = 3): { flags: RawFlags; notes: string[] } {
   const where = w.file;
+  if (layersOfClass(w, 'sub_spectral_normalization').length > 0) {
+    throw new MwwError('input', 'this looks like an Inception checkpoint (it has sub_spectral_normalization layers); its hyper-parameters cannot be inferred from the weights: give --config training_config.yaml', { where });
+  }
   const streams = layersOfClass(w, 'stream').filter((s) => s.cell && s.cell.vars.length > 0);
   const first = streams.find((s) => s.cell!.vars[0]!.shape[2] === 40);
   const spatial = streams.some((s) => s.cell!.vars[0]!.shape[2] === 2 && s.cell!.vars[0]!.shape[3] === 1);

@@ -10,6 +10,7 @@ import { readUserFile } from '../util/fs.js';
 import { readWav, listWavs } from '../audio/wav.js';
 import { computeFeatures } from '../frontend/index.js';
 import type { Spectrogram } from './calibrate.js';
+import { mulberry32 } from '../util/prng.js';
 
 /** microWakeWord's feature scale: the frontend's uint16 output divided by 25.6. */
 export const FEATURE_SCALE = 0.0390625;
@@ -88,49 +89,47 @@ export async function loadWavs(p: string): Promise<Spectrogram[]> {
 }
 
 /**
- * microWakeWord's RaggedMmap feature directory (mmap_ninja): `data.ninja` holds every sample's bytes back to
- * back, `starts.npy`/`ends.npy` the byte ranges, `shapes.npy` each sample's shape, `dtype.ninja` the dtype.
+ * microWakeWord's RaggedMmap feature directory (mmap_ninja): the directory itself is a flat numpy memmap of every
+ * sample's values back to back (`data.ninja` + `dtype.ninja` naming the dtype), and the sub-directories
+ * `starts/` and `ends/` are int64 memmaps of each sample's element range in that buffer (`shapes/` holds each
+ * sample's shape; spectrograms are [L, 40], so L = (end − start) / 40). uint16 data is raw frontend output and is
+ * scaled into feature units; float32 data is taken as feature units.
  */
 export async function loadRaggedMmap(dir: string): Promise<Spectrogram[]> {
-  const need = ['data.ninja', 'starts.npy', 'ends.npy'];
-  for (const n of need) if (!existsSync(path.join(dir, n))) throw new MwwError('input', `not a RaggedMmap directory: ${n} is missing`, { where: dir });
-  const readInts = async (n: string) => {
-    const bytes = await readUserFile(path.join(dir, n), n);
-    const h = parseNpy(bytes, path.join(dir, n));
-    const count = h.shape.reduce((a, b) => a * b, 1);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset + h.offset);
-    const size = h.descr.endsWith('8') ? 8 : 4;
-    return { shape: h.shape, values: Array.from({ length: count }, (_, i) => (size === 8 ? Number(dv.getBigInt64(i * 8, true)) : dv.getInt32(i * 4, true))) };
+  for (const n of ['data.ninja', 'dtype.ninja', path.join('starts', 'data.ninja'), path.join('ends', 'data.ninja')]) {
+    if (!existsSync(path.join(dir, n))) throw new MwwError('input', `not a RaggedMmap feature directory: ${n} is missing`, { where: dir });
+  }
+  const readDtype = async (d: string) => (await fsp.readFile(path.join(d, 'dtype.ninja'), 'utf8')).trim();
+  const readOffsets = async (name: string): Promise<number[]> => {
+    const d = path.join(dir, name);
+    const dtype = existsSync(path.join(d, 'dtype.ninja')) ? await readDtype(d) : 'int64';
+    const bytes = await readUserFile(path.join(d, 'data.ninja'), `RaggedMmap ${name} offsets`);
+    const size = dtype === 'int64' || dtype === 'uint64' ? 8 : dtype === 'int32' ? 4 : 0;
+    if (size === 0 || bytes.length % size !== 0) throw new MwwError('input', `RaggedMmap ${name}/ has dtype ${dtype} and ${bytes.length} bytes; expected int64 offsets`, { where: dir });
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return Array.from({ length: bytes.length / size }, (_, i) => (size === 8 ? Number(dv.getBigInt64(i * 8, true)) : dv.getInt32(i * 4, true)));
   };
-  const starts = (await readInts('starts.npy')).values;
-  const ends = (await readInts('ends.npy')).values;
-  const dtypeFile = path.join(dir, 'dtype.ninja');
-  const dtype = existsSync(dtypeFile) ? (await fsp.readFile(dtypeFile, 'utf8')).trim() : 'uint16';
-  const data = await readUserFile(path.join(dir, 'data.ninja'), 'data.ninja');
+  const starts = await readOffsets('starts');
+  const ends = await readOffsets('ends');
+  if (starts.length !== ends.length) throw new MwwError('input', `RaggedMmap has ${starts.length} starts but ${ends.length} ends`, { where: dir });
+  const dtype = await readDtype(dir);
+  const elem = dtype === 'uint16' ? 2 : dtype === 'float32' ? 4 : 0;
+  if (elem === 0) throw new MwwError('input', `RaggedMmap dtype ${dtype} is not supported (uint16 frontend output or float32 features expected)`, { where: dir });
+  const data = await readUserFile(path.join(dir, 'data.ninja'), 'RaggedMmap data.ninja');
   const out: Spectrogram[] = [];
   for (let i = 0; i < starts.length; i++) {
-    const chunk = data.slice(starts[i]!, ends[i]!);
-    let values: Float32Array;
-    if (dtype.includes('uint16')) values = Float32Array.from(new Uint16Array(chunk.buffer), (v) => v * FEATURE_SCALE);
-    else if (dtype.includes('float32')) values = new Float32Array(chunk.buffer);
-    else throw new MwwError('input', `RaggedMmap dtype ${dtype} is not supported (uint16 frontend output or float32 features expected)`, { where: dir });
-    if (values.length % 40 !== 0) throw new MwwError('input', `sample ${i} has ${values.length} values, not a multiple of 40 features`, { where: dir });
+    const [s, e] = [starts[i]!, ends[i]!];
+    if (s < 0 || e < s || e * elem > data.length) throw new MwwError('input', `sample ${i} spans elements ${s}..${e}, outside the ${data.length / elem}-element data.ninja (truncated?)`, { where: dir });
+    const chunk = data.slice(s * elem, e * elem);
+    const values = elem === 2 ? Float32Array.from(new Uint16Array(chunk.buffer), (v) => v * FEATURE_SCALE) : new Float32Array(chunk.buffer);
+    if (values.length % 40 !== 0) throw new MwwError('input', `sample ${i} has ${values.length} values, not a whole number of 40-feature slices`, { where: dir });
     out.push({ data: values, frames: values.length / 40 });
   }
   return out;
 }
 
 /** mulberry32, as the golden data generator uses (deterministic synthetic data). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Uniform random features in [0, 26]: lets a conversion run without data, but the ranges mean nothing. */
 export function syntheticSpectrograms(n: number, frames: number): Spectrogram[] {

@@ -25,6 +25,11 @@ export interface H5Layer {
   vars: H5Var[];
   /** For Stream wrappers: the wrapped layer (`/layers/stream_n/cell`). */
   cell?: { name?: string; vars: H5Var[] };
+  /**
+   * Every nested layer saved under `/layers/<key>/<attr>` (Keras saves a layer attribute that is itself a
+   * layer there): `cell` for Stream, `batch_norm` for microWakeWord's SubSpectralNormalization.
+   */
+  children: Record<string, { name?: string; vars: H5Var[] }>;
 }
 
 export interface KerasWeights {
@@ -128,12 +133,15 @@ export async function readKerasWeights(file: string): Promise<KerasWeights> {
       const sub: string[] = g.keys();
       const varsGroup = sub.includes('vars') ? g.get('vars') : undefined;
       const own = varsGroup ? readVars(varsGroup, `/layers/${key}/vars`, file) : { vars: [] as H5Var[] };
-      const layer: H5Layer = { key, className, keyIndex, name: own.name, vars: own.vars };
-      if (sub.includes('cell')) {
-        const cell = g.get("cell") as any;
-        const cellSub: string[] = cell.keys();
-        layer.cell = cellSub.includes('vars') ? readVars(cell.get('vars'), `/layers/${key}/cell/vars`, file) : { vars: [] };
+      const layer: H5Layer = { key, className, keyIndex, name: own.name, vars: own.vars, children: {} };
+      for (const attr of sub) {
+        if (attr === 'vars') continue;
+        const child = g.get(attr) as any;
+        if (!(child instanceof h5wasm.Group)) continue;
+        const childSub: string[] = child.keys();
+        layer.children[attr] = childSub.includes('vars') ? readVars(child.get('vars'), `/layers/${key}/${attr}/vars`, file) : { vars: [] };
       }
+      layer.cell = layer.children.cell;
       layers.set(key, layer);
     }
     return { file, layers };

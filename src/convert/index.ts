@@ -26,6 +26,7 @@ import { computeArena, recommendedArena, variableArena, SUPPORTED_TARGETS } from
 import { inferFlags, loadTrainingConfig, resolveFlags, type LoadedConfig, type ModelFlags, type RawFlags } from './config.js';
 import { readKerasWeights } from './h5.js';
 import { buildMixedNet } from './graph/mixednet.js';
+import { buildInception } from './graph/inception.js';
 import { graphFromFloatTflite } from './graph/fromTflite.js';
 import type { FloatGraph } from './graph/ir.js';
 import { calibrate, countInvokes, forceInputRange } from './calibrate.js';
@@ -123,7 +124,7 @@ async function resolveSource(o: ConvertOptions): Promise<Resolved> {
     notes.push(...inferred.notes);
   }
   const flags = resolveFlags(raw, { spectrogramLength: cfg?.spectrogramLength, stride: cfg?.stride, where });
-  const built = buildMixedNet(flags, w);
+  const built = flags.modelName === 'inception' ? buildInception(flags, w) : buildMixedNet(flags, w);
   return { graph: built.graph, kind, weights, config: configPath, flags, notes: [...notes, ...built.notes] };
 }
 

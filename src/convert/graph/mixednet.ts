@@ -248,7 +248,7 @@ export function buildMixedNet(f: ModelFlags, w: KerasWeights): BuildResult {
 
   const left = cur.unused();
   if (left.length > 0) {
-    throw new MwwError('input', `the flags do not match the weights: layer(s) ${left.map((l) => `/layers/${l.key}${l.cell ? '/cell' : ''} (${l.name ?? l.key}, shape [${(l.vars[0] ?? l.cell!.vars[0])!.shape}])`).join(', ')} not used by the architecture`, { where: w.file });
+    throw new MwwError('input', `the flags do not match the weights: layer(s) ${left.map((l) => `/layers/${l.key}${l.cell ? '/cell' : ''} (${l.name ?? l.key}, shape [${(l.vars[0] ?? Object.values(l.children).find((c) => c.vars.length > 0)?.vars[0])?.shape}])`).join(', ')} not used by the architecture`, { where: w.file });
   }
   return { graph: b.g, notes };
 }

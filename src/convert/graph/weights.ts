@@ -28,7 +28,8 @@ export class WeightCursor {
 
   /** Check a variable's shape; `layer` and `role` go into the message. */
   expect(v: H5Var | undefined, layer: H5Layer, index: number, expected: number[], role: string): Float32Array {
-    const path = `/layers/${layer.key}${layer.cell && layer.cell.vars.includes(v!) ? '/cell' : ''}/vars/${index}`;
+    const child = Object.entries(layer.children ?? {}).find(([, c]) => c.vars.includes(v!))?.[0];
+    const path = `/layers/${layer.key}${child ? `/${child}` : ''}/vars/${index}`;
     if (!v) throw new MwwError('input', `missing dataset ${path} (${role} of layer ${layer.name ?? layer.key}); expected shape [${expected}]`, { where: this.w.file });
     if (v.shape.length !== expected.length || v.shape.some((d, i) => d !== expected[i])) {
       throw new MwwError('input', `wrong shape at ${v.path} (${role} of layer ${layer.name ?? layer.key}): expected [${expected}], found [${v.shape}]; the flags do not match the weights`, {
@@ -41,6 +42,6 @@ export class WeightCursor {
 
   /** Layers with weights nobody consumed: the flags describe a smaller model than the checkpoint holds. */
   unused(): H5Layer[] {
-    return [...this.w.layers.values()].filter((l) => !this.used.has(l.key) && (l.vars.length > 0 || (l.cell?.vars.length ?? 0) > 0));
+    return [...this.w.layers.values()].filter((l) => !this.used.has(l.key) && (l.vars.length > 0 || Object.values(l.children ?? {}).some((c) => c.vars.length > 0)));
   }
 }
