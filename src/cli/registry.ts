@@ -17,5 +17,6 @@ export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   flash: () => import('./commands/flash.js'),
   monitor: () => import('./commands/monitor.js'),
   sim: () => import('./commands/sim.js'),
+  hil: () => import('./commands/hil.js'),
   convert: () => import('./commands/convert.js'),
 };

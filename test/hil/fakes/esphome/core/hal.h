@@ -1,0 +1,5 @@
+#pragma once
+#include <cstdint>
+namespace esphome {
+uint32_t millis();
+}
