@@ -128,8 +128,6 @@ export async function loadRaggedMmap(dir: string): Promise<Spectrogram[]> {
   return out;
 }
 
-/** mulberry32, as the golden data generator uses (deterministic synthetic data). */
-export { mulberry32 };
 
 /** Uniform random features in [0, 26]: lets a conversion run without data, but the ranges mean nothing. */
 export function syntheticSpectrograms(n: number, frames: number): Spectrogram[] {

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../util/prng.js';
 /**
  * Frame-level fault injection for the HIL protocol, deterministic so a failing run can be replayed.
  * Frames are counted per direction from 0 (every frame, control and audio alike). A frame listed in `drop` is
@@ -43,14 +44,3 @@ export class FrameFaults {
   }
 }
 
-/** Small seeded PRNG (mulberry32), the same generator the golden data's README uses. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

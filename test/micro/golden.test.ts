@@ -3,24 +3,14 @@ import { expect, it } from 'vitest';
 import { MicroInterpreter, runStreaming } from '../../src/micro/interpreter.js';
 import { readModel } from '../../src/tflite/reader.js';
 import { describeShared, sharedPath } from '../helpers/shared.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
-/** mulberry32, the generator golden/README.md specifies for the probe inputs. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** Probe input: int8 = floor(u / 2^32 · 256) − 128 for successive mulberry32 outputs u. */
 export function probeInput(seed: number, count: number): Int8Array {
   const next = mulberry32(seed);
   const out = new Int8Array(count);
-  for (let i = 0; i < count; i++) out[i] = Math.floor((next() / 2 ** 32) * 256) - 128;
+  for (let i = 0; i < count; i++) out[i] = Math.floor(next() * 256) - 128;
   return out;
 }
 

@@ -12,6 +12,7 @@ import { KERNELS } from '../../src/micro/kernels/index.js';
 import { ESPHOME_OPS } from '../../src/tflite/ops.js';
 import type { TfliteModel } from '../../src/tflite/model.js';
 import { BuiltinOp, TensorType, buildModel } from './build-model.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 interface Quant {
   scale: number;
@@ -132,16 +133,6 @@ function doubleMean(input: Int8Array, shape: number[], axes: number[], inQ: Quan
   return acc.map((a) => Math.max(-128, Math.min(127, Math.round(a / n / f32(outQ.scale)) + outQ.zeroPoint)));
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomInt8(n: number, seed: number, lo = -128, hi = 127): Int8Array {
   const r = mulberry32(seed);

@@ -9,6 +9,7 @@ import { readModelFile } from '../../src/tflite/file.js';
 import { writeModel } from '../../src/tflite/writer.js';
 import { FlatView } from '../../src/tflite/flatview.js';
 import type { TfliteModel } from '../../src/tflite/model.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 /** The MwwError readModel throws for these bytes (fails the test if it does not throw one). */
 function errorOf(bytes: Uint8Array, source = 'm.tflite'): MwwError {
@@ -21,16 +22,6 @@ function errorOf(bytes: Uint8Array, source = 'm.tflite'): MwwError {
   throw new Error('expected readModel to throw');
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const modelBytes = (name: string): Uint8Array => new Uint8Array(readFileSync(sharedPath('models', name)));
 
