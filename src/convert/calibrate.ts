@@ -63,7 +63,9 @@ export function inplaceAliases(g: FloatGraph): Map<number, number> {
 
 export function calibrate(g: FloatGraph, specs: Spectrogram[], onProgress?: (done: number, total: number) => void): Ranges {
   const n = g.tensors.length;
-  const alias = inplaceAliases(g);
+  // Dense lookup instead of the Map: observe runs for every tensor of every invoke.
+  const alias = new Int32Array(n).fill(-1);
+  for (const [out, in0] of inplaceAliases(g)) alias[out] = in0;
   const r: Ranges = { min: new Float64Array(n).fill(Infinity), max: new Float64Array(n).fill(-Infinity), seen: new Uint8Array(n), invokes: 0 };
   const runner = new FloatRunner(g);
   const stride = g.stride;
@@ -79,8 +81,8 @@ export function calibrate(g: FloatGraph, specs: Spectrogram[], onProgress?: (don
     r.min[t] = lo;
     r.max[t] = hi;
     r.seen[t] = 1;
-    const a = alias.get(t);
-    if (a !== undefined) {
+    const a = alias[t]!;
+    if (a >= 0) {
       r.min[a] = Math.min(r.min[a]!, lo);
       r.max[a] = Math.max(r.max[a]!, hi);
     }

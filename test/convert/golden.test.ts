@@ -10,7 +10,8 @@ import { convertCheckpoint, opCounts } from '../../src/convert/index.js';
 import { readModel } from '../../src/tflite/reader.js';
 import { BuiltinOp, TensorType, type Operator, type TfliteModel } from '../../src/tflite/model.js';
 import { MicroInterpreter } from '../../src/micro/interpreter.js';
-import { loadRawF32, mulberry32 } from '../../src/convert/data.js';
+import { loadRawF32 } from '../../src/convert/data.js';
+import { mulberry32 } from '../../src/util/prng.js';
 import { loadTrainingConfig, resolveFlags } from '../../src/convert/config.js';
 import { readKerasWeights } from '../../src/convert/h5.js';
 import { buildMixedNet } from '../../src/convert/graph/mixednet.js';
@@ -74,17 +75,21 @@ for (const c of CASES) {
       pairs = pairByWeights(mine, golden);
     }, 60_000);
 
-    it('has identical int8 weights and equal weight scales (float32 rounding aside)', () => {
+    // Bit-identical since batch-norm folding reproduces TF's fast-math rsqrt (src/convert/float/rsqrt.ts).
+    it('has identical int8 weights and bit-identical weight scales', () => {
       expect(pairs.length).toBe(weightOps(golden).length);
       for (const [mo, go] of pairs) {
         const ms = tensor(mine, mo.inputs[1]!).quantization!;
         const gs = tensor(golden, go.inputs[1]!).quantization!;
         expect(ms.quantizedDimension).toBe(gs.quantizedDimension);
-        ms.scale.forEach((s, i) => expect(relDiff(s, gs.scale[i]!)).toBeLessThan(5e-7));
+        expect(ms.scale, tensor(mine, mo.inputs[1]!).name).toEqual(gs.scale);
       }
     });
 
-    it('has identical int32 biases (at most one off-by-one LSB from TF\'s rsqrt in batch-norm folding)', () => {
+    // Float biases are bit-identical (test/convert/exactness.test.ts); an int32 bias can still be one LSB off when
+    // the input activation scale differs in its last float32 bits, which comes from calibration: TF's x86 float
+    // kernels sum in an order mww does not reproduce yet (see src/convert/float/eval.ts).
+    it('has identical int32 biases (at most one off-by-one LSB, from calibration rounding)', () => {
       let values = 0;
       let different = 0;
       for (const [mo, go] of pairs) {
@@ -99,7 +104,8 @@ for (const c of CASES) {
           }
         });
       }
-      expect(different).toBeLessThanOrEqual(Math.ceil(values * 0.005));
+      expect(values).toBeGreaterThan(0);
+      expect(different).toBeLessThanOrEqual(1); // measured: fixture 1 of 513, resid and spatial 0
     });
 
     it('has equal activation quantization parameters', () => {

@@ -1,8 +1,12 @@
 /**
  * Weight layout changes and batch-norm folding, in float32 the way TensorFlow computes them:
- * tf.nn.batch_normalization gives inv = rsqrt(var + eps) · gamma and offset = beta − mean · inv; the
- * converter then multiplies inv into the preceding 1×1 convolution's output channels.
+ * tf.nn.batch_normalization (Keras 3's TF backend) builds inv = rsqrt(variance + eps) · gamma and
+ * offset = beta − mean · inv (the `batchnorm/sub` in TF's tensor names); the converter constant-folds those with
+ * TF's CPU kernels and multiplies inv into the preceding 1×1 convolution's filter, channel by channel.
+ * The rsqrt is TF's fast-math one (src/convert/float/rsqrt.ts), not the correctly rounded value.
  */
+import { tfRsqrt } from '../float/rsqrt.js';
+
 const f32 = Math.fround;
 export const BN_EPSILON = 1e-3;
 
@@ -35,15 +39,33 @@ export interface BatchNorm {
   variance: Float32Array;
 }
 
+/**
+ * The per-channel batch-norm multiplier and offset exactly as TF's constant folding produces them:
+ * inv = Rsqrt(variance + eps) · gamma (Rsqrt evaluated over the whole [C] vector, whose position decides
+ * the packet or scalar path), offset = beta − mean · inv.
+ */
+export function batchNormAffine(bn: BatchNorm): { inv: Float32Array; offset: Float32Array } {
+  const n = bn.variance.length;
+  const eps = f32(BN_EPSILON);
+  const sum = new Float32Array(n);
+  for (let o = 0; o < n; o++) sum[o] = f32(bn.variance[o]! + eps);
+  const inv = tfRsqrt(sum);
+  const offset = new Float32Array(n);
+  for (let o = 0; o < n; o++) {
+    inv[o] = f32(inv[o]! * bn.gamma[o]!);
+    offset[o] = f32(bn.beta[o]! - f32(bn.mean[o]! * inv[o]!));
+  }
+  return { inv, offset };
+}
+
 /** Fold BN into an OHWI filter without bias: returns the scaled filter and the new bias. */
 export function foldBatchNorm(ohwi: Float32Array, cout: number, bn: BatchNorm): { filter: Float32Array; bias: Float32Array } {
   const per = ohwi.length / cout;
   const filter = new Float32Array(ohwi.length);
-  const bias = new Float32Array(cout);
+  const { inv, offset } = batchNormAffine(bn);
   for (let o = 0; o < cout; o++) {
-    const inv = f32(f32(1 / Math.sqrt(f32(bn.variance[o]! + BN_EPSILON))) * bn.gamma[o]!);
-    for (let j = 0; j < per; j++) filter[o * per + j] = f32(ohwi[o * per + j]! * inv);
-    bias[o] = f32(bn.beta[o]! - f32(bn.mean[o]! * inv));
+    const m = inv[o]!;
+    for (let j = 0; j < per; j++) filter[o * per + j] = f32(ohwi[o * per + j]! * m);
   }
-  return { filter, bias };
+  return { filter, bias: offset };
 }
