@@ -8,9 +8,8 @@
  * do), sums run in the im2col order (ky, kx, cin). Measured against golden/fixture_okay_nabu_v2's
  * calibrated_float.tflite this reproduces the first layers' ranges bit for bit; tfjs (whose CPU backend sums in
  * its own order, and whose WASM backend uses XNNPACK) gave further-off ranges and is a 20+ MB load for no gain.
- * The remaining ulp-level differences come from batch-norm folding: TensorFlow folds rsqrt(var+eps) with Eigen's
- * fast-math rsqrt (hardware estimate + Newton step), which differs from the correctly rounded value by up to 2
- * ulps; mww uses the correctly rounded value.
+ * Batch-norm folding reproduces TensorFlow bit for bit, including Eigen's fast-math rsqrt (the hardware estimate
+ * and Newton step are emulated in float/rsqrt.ts): the folded weights and weight scales equal TensorFlow's.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
