@@ -293,13 +293,13 @@ export function parseBoard(raw: unknown, file: string): Board {
 }
 
 /** One use of a GPIO by the board, for the conflict checks. */
-interface PinUse {
+export interface PinUse {
   pin: number;
   field: string;
   output: boolean;
 }
 
-function pinUses(b: Board): PinUse[] {
+export function pinUses(b: Board): PinUse[] {
   const uses: PinUse[] = [];
   const busUses = (bus: I2sBus, prefix: string): void => {
     const clocksOut = bus.mode !== 'secondary';

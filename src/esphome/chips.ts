@@ -19,6 +19,8 @@ export interface ChipInfo {
    * esphome/components/logger/__init__.py, unchanged from 2024 to 2026).
    */
   loggerUarts: readonly string[];
+  /** UART0's default TX/RX pins (IO MUX), where the mww_hil test mode's frames and the logger run. */
+  uart0: { tx: number; rx: number };
 }
 
 const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -35,6 +37,7 @@ export const CHIPS: Record<Chip, ChipInfo> = {
     octalPsram: false,
     pdmRx: true,
     loggerUarts: ['UART0', 'UART1', 'UART2'],
+    uart0: { tx: 1, rx: 3 },
   },
   esp32s3: {
     label: 'ESP32-S3',
@@ -45,6 +48,7 @@ export const CHIPS: Record<Chip, ChipInfo> = {
     octalPsram: true,
     pdmRx: true,
     loggerUarts: ['UART0', 'UART1', 'USB_CDC', 'USB_SERIAL_JTAG'],
+    uart0: { tx: 43, rx: 44 },
   },
 };
 

@@ -42,6 +42,8 @@ export interface RenderInput {
   voiceAssistant: boolean;
   secrets: SecretNames;
   untrained: boolean;
+  /** Test-mode build: mww_hil feeds micro_wake_word from the logger's UART (firmware/components/mww_hil/README.md). */
+  hil?: { baudRate: number; uartNum: number };
 }
 
 /** The identity object logged at boot (docs/device-log.md), models in YAML order, VAD last. */
@@ -88,7 +90,9 @@ export function renderDeviceYaml(input: RenderInput): string {
     minVersionYaml: yamlString(line.version),
     cpuFrequency: line.cpuFrequency ? board.cpuFrequency : undefined,
     psram: board.psram.mode === 'none' ? undefined : board.psram,
-    loggerUart: board.logger.hardwareUart,
+    // Test mode: the HIL frames travel on the logger's UART, which must then be a hardware UART (UART0).
+    loggerUart: input.hil ? `UART${input.hil.uartNum}` : board.logger.hardwareUart,
+    hil: input.hil ? { ...input.hil, stopAfterDetection: line.stopAfterDetection } : undefined,
     secrets: input.secrets,
     espAdf,
     identityYaml: yamlString(asciiJson(identityOf(input))),

@@ -34,6 +34,16 @@ export interface EsphomeLine {
   microphoneSource: boolean;
   /** micro_wake_word `models:` entries accept `id:` (declare_id(WakeWordModel)); 2024.11's MODEL_SCHEMA has no id. */
   modelIds: boolean;
+  /**
+   * `MicroWakeWord::get_wake_words()` exists (ESPHome 2025.2+). The mww_hil test mode reads each model's output
+   * through it (firmware/components/mww_hil/README.md), so `mww build --hil` needs it.
+   */
+  wakeWordsApi: boolean;
+  /**
+   * micro_wake_word's `stop_after_detection` option (default true) exists (ESPHome PR #8655, 2025.5). Test
+   * builds set it false so one recording runs to its end through every detection.
+   */
+  stopAfterDetection: boolean;
 }
 
 export const ESPHOME_LINES: Record<EsphomeLine['id'], EsphomeLine> = {
@@ -46,6 +56,8 @@ export const ESPHOME_LINES: Record<EsphomeLine['id'], EsphomeLine> = {
     audioAdcDac: false,
     microphoneSource: false,
     modelIds: false,
+    wakeWordsApi: false,
+    stopAfterDetection: false,
   },
   '2025.11': {
     id: '2025.11',
@@ -56,6 +68,8 @@ export const ESPHOME_LINES: Record<EsphomeLine['id'], EsphomeLine> = {
     audioAdcDac: true,
     microphoneSource: true,
     modelIds: true,
+    wakeWordsApi: true,
+    stopAfterDetection: true,
   },
 };
 

@@ -31,6 +31,11 @@ export interface Project {
   voiceAssistant: boolean;
   out?: string;
   secrets: { wifiSsid: string; wifiPassword: string; apiKey: string; otaPassword: string };
+  /**
+   * Hardware-in-loop test build (`hil: true`, or `hil: { baud: 460800 }` for another UART rate): the firmware
+   * takes its audio from `mww hil` over UART0 instead of the microphone (firmware/components/mww_hil).
+   */
+  hil?: { baud?: number };
 }
 
 type Obj = Record<string, unknown>;
@@ -49,7 +54,18 @@ function str(o: Obj, key: string, file: string, field = key, optional = false): 
   return v;
 }
 
-const KNOWN = new Set(['version', 'name', 'board', 'esphomeVersion', 'wakeWords', 'vad', 'voiceAssistant', 'out', 'secrets']);
+const KNOWN = new Set(['version', 'name', 'board', 'esphomeVersion', 'wakeWords', 'vad', 'voiceAssistant', 'out', 'secrets', 'hil']);
+
+/** `hil: true | false | { baud: N }`. */
+function parseHil(v: unknown, file: string): Project['hil'] {
+  if (v === undefined || v === null || v === false) return undefined;
+  if (v === true) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) fail(file, 'hil', `expected true, false or a mapping like { baud: 921600 }, found ${JSON.stringify(v)}`);
+  const o = v as Obj;
+  for (const k of Object.keys(o)) if (k !== 'baud') fail(file, `hil.${k}`, 'unknown setting (known: baud)');
+  if (o.baud !== undefined && (typeof o.baud !== 'number' || !Number.isInteger(o.baud) || o.baud <= 0)) fail(file, 'hil.baud', `expected a baud rate such as 921600, found ${JSON.stringify(o.baud)}`);
+  return o.baud === undefined ? {} : { baud: o.baud as number };
+}
 
 /** Validate parsed mww.yaml content. */
 export function parseProject(raw: unknown, file: string): Project {
@@ -83,6 +99,7 @@ export function parseProject(raw: unknown, file: string): Project {
   const sec = (o.secrets ?? {}) as Obj;
   if (typeof sec !== 'object' || Array.isArray(sec)) fail(file, 'secrets', 'expected a mapping of secret names');
   if (o.voiceAssistant !== undefined && typeof o.voiceAssistant !== 'boolean') fail(file, 'voiceAssistant', 'expected true or false');
+  const hil = parseHil(o.hil, file);
   return {
     version: 1,
     name: str(o, 'name', file)!,
@@ -98,6 +115,7 @@ export function parseProject(raw: unknown, file: string): Project {
       apiKey: str(sec, 'apiKey', file, 'secrets.apiKey', true) ?? 'api_encryption_key',
       otaPassword: str(sec, 'otaPassword', file, 'secrets.otaPassword', true) ?? 'ota_password',
     },
+    ...(hil ? { hil } : {}),
   };
 }
 
@@ -125,6 +143,7 @@ export function renderProject(p: Project): string {
       voiceAssistant: p.voiceAssistant,
       ...(p.out ? { out: p.out } : {}),
       secrets: p.secrets,
+      ...(p.hil ? { hil: p.hil.baud === undefined ? true : { baud: p.hil.baud } } : {}),
     },
     { lineWidth: 0 },
   );
@@ -156,5 +175,6 @@ export function projectToBuildOptions(p: Project, file: string): BuildOptions {
     voiceAssistant: p.voiceAssistant,
     secrets: p.secrets,
     cwd: dir,
+    ...(p.hil ? { hil: { baudRate: p.hil.baud } } : {}),
   };
 }

@@ -11,14 +11,14 @@ import { listBoards, loadBoard, BOARDS_DIR } from '../../src/esphome/boards.js';
 import { parseBoard, type Board } from '../../src/esphome/board-schema.js';
 import { renderDeviceYaml, DEFAULT_SECRETS, type ProjectModel } from '../../src/esphome/render.js';
 import { ESPHOME_LINES, boardLineProblem, type EsphomeLine } from '../../src/esphome/versions.js';
-import { parseEsphomeYaml } from './helpers.js';
+import { mwwHilSchema, parseEsphomeYaml } from './helpers.js';
 
 type Cfg = Record<string, any>;
 
 const MODEL: ProjectModel = { id: 'okay_nabu', wakeWord: 'Okay Nabu', sha256: '0'.repeat(64), arena: 30000, manifestFile: 'models/okay_nabu.json' };
 const VAD: ProjectModel = { id: 'vad', wakeWord: 'vad', sha256: '1'.repeat(64), arena: 20000, manifestFile: 'models/vad.json' };
 
-function render(board: Board, line: EsphomeLine, voiceAssistant: boolean, vad = false): Cfg {
+function render(board: Board, line: EsphomeLine, voiceAssistant: boolean, vad = false, hil?: { baudRate: number; uartNum: number }): Cfg {
   const yaml = renderDeviceYaml({
     name: 'test-device',
     friendlyName: 'Test device',
@@ -29,6 +29,7 @@ function render(board: Board, line: EsphomeLine, voiceAssistant: boolean, vad = 
     voiceAssistant,
     secrets: DEFAULT_SECRETS,
     untrained: false,
+    hil,
   });
   return parseEsphomeYaml(yaml);
 }
@@ -75,6 +76,25 @@ function checkAgainstSchema(cfg: Cfg, board: Board, line: EsphomeLine): void {
   // esphome/components/logger/__init__.py UART_SELECTION_ESP32.
   const uarts = board.chip === 'esp32' ? ['UART0', 'UART1', 'UART2'] : ['UART0', 'UART1', 'USB_CDC', 'USB_SERIAL_JTAG'];
   if (cfg.logger?.hardware_uart) expect(uarts).toContain(cfg.logger.hardware_uart);
+  // logger CONFIG_SCHEMA: baud_rate is cv.positive_int (default 115200).
+  keysWithin(cfg.logger ?? {}, ['hardware_uart', 'baud_rate'], 'logger');
+  if (cfg.logger?.baud_rate !== undefined) expect(Number.isInteger(cfg.logger.baud_rate) && cfg.logger.baud_rate > 0).toBe(true);
+
+  if (cfg.mww_hil !== undefined) {
+    // Test mode (firmware/components/mww_hil): get_wake_words() exists from 2025.2; DEPENDENCIES micro_wake_word, logger.
+    expect(line.wakeWordsApi, 'mww_hil needs MicroWakeWord::get_wake_words() (ESPHome 2025.2+)').toBe(true);
+    const { keys, ranges } = mwwHilSchema();
+    keysWithin(cfg.mww_hil, keys, 'mww_hil');
+    for (const [k, r] of Object.entries(ranges)) {
+      const v = cfg.mww_hil[k];
+      if (v !== undefined) expect(Number.isInteger(v) && v >= r.min && v <= r.max, `mww_hil.${k} ${v} in ${r.min}..${r.max}`).toBe(true);
+    }
+    expect(cfg.mww_hil.micro_wake_word_id).toBe(cfg.micro_wake_word.id); // cv.use_id(MicroWakeWord)
+    expect(cfg.external_components.some((e: Cfg) => e.components.includes('mww_hil'))).toBe(true);
+    // The frames travel on the logger's UART: it must be that hardware UART, at the same rate.
+    expect(cfg.logger?.hardware_uart).toBe(`UART${cfg.mww_hil.uart_num ?? 0}`);
+    expect(cfg.logger?.baud_rate ?? 115200).toBe(cfg.mww_hil.baud_rate ?? 921600);
+  }
 
   const espAdf = board.esphomeLines[line.id]?.audioStack === 'esp_adf';
   if (espAdf) {
@@ -118,8 +138,12 @@ function checkAgainstSchema(cfg: Cfg, board: Board, line: EsphomeLine): void {
   // micro_wake_word/__init__.py, 2024.11: {id, microphone: use_id, models: [MODEL_SCHEMA {model,
   // probability_cutoff, sliding_window_size}], on_wake_word_detected, vad}; 2025: models also take id/internal.
   const mww = cfg.micro_wake_word;
-  keysWithin(mww, ['id', 'microphone', 'models', 'vad', 'on_wake_word_detected', 'stop_after_detection'], 'micro_wake_word');
+  // stop_after_detection: esphome PR #8655 (2025.5).
+  keysWithin(mww, ['id', 'microphone', 'models', 'vad', 'on_wake_word_detected', ...(line.stopAfterDetection ? ['stop_after_detection'] : [])], 'micro_wake_word');
   checkMicRef(mww.microphone, line, 'micro_wake_word.microphone');
+  // The microphone micro_wake_word uses is one that is configured.
+  const micId = typeof mww.microphone === 'string' ? mww.microphone : mww.microphone.microphone;
+  expect([...asList(cfg.microphone).map((m) => m.id), ...(cfg.mww_hil ? [cfg.mww_hil.id] : [])]).toContain(micId);
   for (const m of mww.models) keysWithin(m, ['model', 'probability_cutoff', 'sliding_window_size', ...(line.modelIds ? ['id', 'internal'] : [])], 'micro_wake_word.models[]');
   if (mww.vad) keysWithin(mww.vad, ['model', 'probability_cutoff', 'sliding_window_size'], 'micro_wake_word.vad');
 
@@ -150,6 +174,11 @@ describe('generated configs against the ESPHome schema of each line', () => {
       it(`${board.id} on ${line.id}`, () => {
         checkAgainstSchema(render(board, line, false, true), board, line);
         if (board.speaker) checkAgainstSchema(render(board, line, true), board, line);
+        if (line.wakeWordsApi) {
+          const hil = render(board, line, board.speaker !== undefined, false, { baudRate: 921600, uartNum: 0 });
+          expect(hil.mww_hil).toBeDefined();
+          checkAgainstSchema(hil, board, line);
+        }
       });
     }
   }

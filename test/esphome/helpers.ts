@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, type Tags } from 'yaml';
 import { REPO_ROOT } from '../helpers/shared.js';
+import { HIL_COMPONENT_DIR } from '../../src/esphome/build.js';
 
 /** ESPHome's YAML tags, so generated configs parse with the `yaml` package as ESPHome would read them. */
 export const ESPHOME_TAGS: Tags = [
@@ -17,6 +18,12 @@ export function parseEsphomeYaml(text: string): Record<string, any> {
 }
 
 export const FAKES = path.join(REPO_ROOT, 'test', 'esphome', 'fakes');
+/**
+ * The HIL component's fakes (test/hil/fakes). They cover a superset of the ESPHome API in FAKES (micro_wake_word
+ * with get_wake_words(), microphone, audio, uart), so a translation unit that includes both components puts them
+ * first on the include path and FAKES second.
+ */
+export const HIL_FAKES = path.join(REPO_ROOT, 'test', 'hil', 'fakes');
 
 /** g++ -fsyntax-only; throws with the compiler output on failure. */
 export function gxxSyntax(files: string[], includes: string[]): void {
@@ -31,4 +38,25 @@ export function gxxRun(source: string): Buffer {
   const exe = path.join(dir, 'a.out');
   execFileSync('g++', ['-std=gnu++17', '-Wall', '-Werror', '-o', exe, src], { stdio: 'pipe' });
   return execFileSync(exe);
+}
+
+/**
+ * mww_hil's configuration keys and integer ranges, read from the component's own schema
+ * (firmware/components/mww_hil/__init__.py: `CONF_X = "x"` names, `cv.Optional(CONF_X, default=d): cv.int_range(min, max)`),
+ * so a key the template emits and the component does not accept fails here.
+ */
+export function mwwHilSchema(): { keys: string[]; ranges: Record<string, { min: number; max: number }> } {
+  const py = readFileSync(path.join(HIL_COMPONENT_DIR, '__init__.py'), 'utf8');
+  // CONF_ID / CONF_BAUD_RATE come from esphome.const.
+  const names: Record<string, string> = { CONF_ID: 'id', CONF_BAUD_RATE: 'baud_rate' };
+  for (const m of py.matchAll(/^(CONF_\w+)\s*=\s*"([a-z_]+)"/gm)) names[m[1]!] = m[2]!;
+  const keys = ['id'];
+  const ranges: Record<string, { min: number; max: number }> = {};
+  for (const m of py.matchAll(/cv\.(?:Optional|Required|GenerateID)\((CONF_\w+)(?:, default=\d+)?\)(?::\s*cv\.int_range\(min=(\d+), max=(\d+)\))?/g)) {
+    const key = names[m[1]!];
+    if (!key) throw new Error(`${m[1]} is not defined in mww_hil/__init__.py`);
+    keys.push(key);
+    if (m[2] !== undefined) ranges[key] = { min: Number(m[2]), max: Number(m[3]) };
+  }
+  return { keys, ranges };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { MwwError } from '../../errors.js';
-import { buildProject, type BuildOptions } from '../../esphome/build.js';
+import { buildProject, HIL_DEFAULT_BAUD, type BuildOptions } from '../../esphome/build.js';
 import { ESPHOME_INSTALL_HINT, findEsphome, firmwareFiles, runEsphomeCompile } from '../../esphome/compile.js';
 import { PROJECT_FILE, projectToBuildOptions, readProject } from '../../project/project.js';
 
@@ -23,6 +23,9 @@ Options:
   --name N                device name (default: the board's name)
   --esphome-version X     ESPHome line: 2025.11 (default) or 2024.11
   --voice-assistant       hand detections to voice_assistant (Home Assistant) instead of a log line + event
+  --hil                   hardware-in-loop TEST build: micro_wake_word hears audio streamed by \`mww hil\` over
+                          UART0 instead of the microphone (components/mww_hil; ESPHome 2025.2+ lines only)
+  --hil-baud N            UART rate of the test build, for logs and audio frames (default ${HIL_DEFAULT_BAUD})
   --esphome PATH          esphome executable (default: \`esphome\` on PATH)
   --no-compile            only generate the project
   --project FILE          project file (default ./mww.yaml when no --board is given)
@@ -41,6 +44,8 @@ const command: Command = {
     name: { type: 'string' },
     'esphome-version': { type: 'string' },
     'voice-assistant': { type: 'boolean' },
+    hil: { type: 'boolean' },
+    'hil-baud': { type: 'string' },
     esphome: { type: 'string' },
     'no-compile': { type: 'boolean' },
     project: { type: 'string' },
@@ -76,6 +81,13 @@ const command: Command = {
       };
     }
 
+    const hilBaud = v['hil-baud'] as string | undefined;
+    if (hilBaud !== undefined) {
+      if (!v.hil && !opts.hil) throw new MwwError('usage', `--hil-baud sets the rate of a test build: add --hil\n\n${usage}`);
+      if (!/^\d+$/.test(hilBaud)) throw new MwwError('usage', `--hil-baud ${hilBaud}: expected a baud rate such as ${HIL_DEFAULT_BAUD}`);
+    }
+    if (v.hil || hilBaud !== undefined) opts.hil = { ...opts.hil, ...(hilBaud !== undefined ? { baudRate: Number(hilBaud) } : {}) };
+
     const rep = await buildProject(opts, (m) => out.info(m));
     const result: Record<string, unknown> = { ...rep, compile: { ran: false } };
     out.line(`${rep.changed ? 'Wrote' : 'Up to date:'} ${rep.dir}`);
@@ -84,6 +96,7 @@ const command: Command = {
       out.line(`  model    ${m.tflite}  "${m.wakeWord}"  tensor_arena_size ${m.arena}  sha256 ${m.sha256.slice(0, 16)}…${m.untrained ? '  UNTRAINED DEMO' : ''}`);
     }
     out.line(`  secrets  secrets.yaml ${rep.secretsKept ? '(yours, kept)' : '(new: fill in your Wi-Fi)'}`);
+    if (rep.hil) out.line(`  test     components/mww_hil: HIL test mode on ${rep.hil.uart} at ${rep.hil.baudRate} baud`);
     for (const n of rep.notes) out.warn(n);
 
     if (v['no-compile']) {

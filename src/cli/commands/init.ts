@@ -6,10 +6,11 @@ import { planBuild } from '../../esphome/build.js';
 import { DEFAULT_LINE } from '../../esphome/versions.js';
 import { PROJECT_FILE, renderProject, type Project } from '../../project/project.js';
 
-const usage = `Usage: mww init [--board B] [--name N] [--model M]... [--vad M] [--esphome-version X] [--voice-assistant] [--force]
+const usage = `Usage: mww init [--board B] [--name N] [--model M]... [--vad M] [--esphome-version X] [--voice-assistant] [--hil] [--force]
 
 Writes ${PROJECT_FILE} in the current directory: device name, board, wake word model sources and options.
-\`mww build\` then reads it. Without --model the project builds the UNTRAINED demo model.`;
+\`mww build\` then reads it. Without --model the project builds the UNTRAINED demo model.
+--hil makes it a hardware-in-loop test project (hil: true, see \`mww build --help\`).`;
 
 const command: Command = {
   name: 'init',
@@ -22,6 +23,7 @@ const command: Command = {
     vad: { type: 'string' },
     'esphome-version': { type: 'string' },
     'voice-assistant': { type: 'boolean' },
+    hil: { type: 'boolean' },
     out: { type: 'string' },
     force: { type: 'boolean' },
     file: { type: 'string' },
@@ -40,9 +42,10 @@ const command: Command = {
       voiceAssistant: v['voice-assistant'] === true,
       out: v.out as string | undefined,
       secrets: { wifiSsid: 'wifi_ssid', wifiPassword: 'wifi_password', apiKey: 'api_encryption_key', otaPassword: 'ota_password' },
+      ...(v.hil ? { hil: {} } : {}),
     };
     // Fail now, not at build time, on an unknown board, an unsupported line or an unusable name.
-    const plan = planBuild({ board: project.board, models: [], name: project.name, esphomeVersion: project.esphomeVersion });
+    const plan = planBuild({ board: project.board, models: [], name: project.name, esphomeVersion: project.esphomeVersion, hil: project.hil ? {} : undefined });
     await writeFileAtomic(file, renderProject(project));
     out.result({ file, project, esphomeName: plan.name });
     out.line(`Wrote ${file} (device '${plan.name}', board ${plan.board.id}, ESPHome ${plan.line.id}). Next: mww build`);

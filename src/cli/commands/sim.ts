@@ -1,5 +1,8 @@
-import type { Command } from '../command.js';
+import type { Command, ParsedArgs } from '../command.js';
+import type { Output } from '../output.js';
 import { MwwError } from '../../errors.js';
+import { HilSimBoard, attachToPort } from '../../hil/sim-board.js';
+import { simModelsFromFiles } from '../../hil/virtual.js';
 import { SUPPORTED_TARGETS, type EspNnVersion } from '../../micro/arena/index.js';
 import { chipById } from '../../serial/chips/index.js';
 import { realClock } from '../../serial/clock.js';
@@ -20,11 +23,49 @@ function parseFault(text: string): FaultPlan {
   return { kind: kind as FaultKind, direction, after: Number(after), stallMs: extra ? Number(extra) : undefined };
 }
 
+/**
+ * `mww sim --hil`: a board in test mode (firmware/components/mww_hil) on the serial device, running the given
+ * models with the host runtime, so `mww hil` on the other end of the line works without hardware.
+ */
+async function runHilSim(args: ParsedArgs, out: Output, usage: string): Promise<number> {
+  const device = args.values.device as string | undefined;
+  const models = (args.values.model as string[] | undefined) ?? [];
+  if (!device) throw new MwwError('usage', `--device is required\n\n${usage}`);
+  if (models.length === 0) throw new MwwError('usage', `--hil needs at least one --model (manifest .json or .tflite) for the virtual board to run\n\n${usage}`);
+  const baudText = args.values.baud as string | undefined;
+  const baudRate = baudText === undefined ? 921600 : Number(baudText);
+  if (!(Number.isInteger(baudRate) && baudRate >= 9600)) throw new MwwError('usage', `--baud ${String(baudText)}: expected an integer ≥ 9600`);
+  const timeout = args.values.timeout === undefined ? undefined : Number(args.values.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new MwwError('usage', `--timeout ${String(args.values.timeout)}: expected a positive number of seconds`);
+
+  const simModels = await simModelsFromFiles(models);
+  const board = new HilSimBoard({ models: simModels, baudRate });
+  const port = await openPort(device, { baudRate });
+  const detach = attachToPort(board, port);
+  out.info(`virtual board in HIL test mode on ${device} at ${baudRate} baud, models ${simModels.map((m) => m.id).join(', ')}; Ctrl-C to stop`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    port.onDisconnect(stop);
+    if (timeout !== undefined) setTimeout(stop, timeout * 1000).unref?.();
+  });
+  detach();
+  await port.close().catch(() => {});
+  const status = board.status();
+  out.result({ device, hil: true, baudRate, status });
+  out.line(`stopped (${status.framesReceived} audio frames received, ${status.invokes} inferences, ${status.crcErrors} CRC errors)`);
+  return 0;
+}
+
 const command: Command = {
   name: 'sim',
   summary: 'Run a virtual ESP32/ESP32-S3 (ROM loader, flash, boot log) on a serial device such as a socat pty',
   usage: [
     'Usage: mww sim --chip esp32|esp32s3 --device PATH [options]',
+    '       mww sim --hil --device PATH --model M.json... [--baud N] [--timeout S]',
     '',
     'Speaks the ESP ROM serial loader protocol (and a flasher stub\'s, once one is uploaded) on PATH, keeps 4 MB',
     'of flash, and after a reset prints a boot log derived from the flash: the ROM\'s error for garbage, or for an',
@@ -38,6 +79,12 @@ const command: Command = {
     '  --flash FILE@0xOFFSET  preload flash contents (repeatable)',
     '  --fault K:DIR:BYTE[:MS] inject a fault (corrupt, drop, stall, disconnect) (repeatable)',
     '  --timeout S            stop after S seconds (default: run until Ctrl-C)',
+    '',
+    'With --hil the board runs the hardware-in-loop test mode instead (firmware/components/mww_hil, protocol in',
+    'docs/hil-protocol.md): it runs the --model manifests/.tflite files with the host runtime, so `mww hil` on',
+    'the other end of the line compares against it without hardware.',
+    '  --model M              manifest .json or .tflite the virtual board runs (repeatable; required with --hil)',
+    '  --baud N               the test-mode UART rate `mww hil --baud` must match (default 921600)',
   ].join('\n'),
   options: {
     chip: { type: 'string' },
@@ -48,8 +95,13 @@ const command: Command = {
     flash: { type: 'string', multiple: true },
     fault: { type: 'string', multiple: true },
     timeout: { type: 'string' },
+    hil: { type: 'boolean' },
+    model: { type: 'string', multiple: true },
+    baud: { type: 'string' },
   },
   async run(args, out) {
+    if (args.values.hil === true) return runHilSim(args, out, this.usage);
+    if (args.values.model !== undefined || args.values.baud !== undefined) throw new MwwError('usage', `--model and --baud belong to the test mode: add --hil\n\n${this.usage}`);
     const chipName = args.values.chip as string | undefined;
     const device = args.values.device as string | undefined;
     if (!chipName || !device) throw new MwwError('usage', `--chip and --device are required\n\n${this.usage}`);
