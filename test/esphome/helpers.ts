@@ -17,13 +17,8 @@ export function parseEsphomeYaml(text: string): Record<string, any> {
   return parse(text, { customTags: ESPHOME_TAGS, uniqueKeys: true, strict: true }) as Record<string, any>;
 }
 
-export const FAKES = path.join(REPO_ROOT, 'test', 'esphome', 'fakes');
-/**
- * The HIL component's fakes (test/hil/fakes). They cover a superset of the ESPHome API in FAKES (micro_wake_word
- * with get_wake_words(), microphone, audio, uart), so a translation unit that includes both components puts them
- * first on the include path and FAKES second.
- */
-export const HIL_FAKES = path.join(REPO_ROOT, 'test', 'hil', 'fakes');
+/** Fakes of the ESPHome C++ API that mww's components use (shared by the esphome and hil tests). */
+export const FAKES = path.join(REPO_ROOT, 'test', 'fakes');
 
 /** g++ -fsyntax-only; throws with the compiler output on failure. */
 export function gxxSyntax(files: string[], includes: string[]): void {

@@ -11,7 +11,7 @@ import { CHIPS } from '../../src/esphome/chips.js';
 import { ESPHOME_LINES, boardLineProblem } from '../../src/esphome/versions.js';
 import { parseProject } from '../../src/project/project.js';
 import { cppStringLiteral } from '../../src/esphome/names.js';
-import { FAKES, HIL_FAKES, gxxSyntax, mwwHilSchema, parseEsphomeYaml } from './helpers.js';
+import { FAKES, gxxSyntax, mwwHilSchema, parseEsphomeYaml } from './helpers.js';
 
 /**
  * `mww build --hil` / `hil:` in mww.yaml: the generated project carries the mww_hil test-mode component and the
@@ -70,7 +70,7 @@ function compileBothComponents(dir: string, cfg: Cfg): void {
   const mainFile = path.join(dir, '.fake-main.cpp');
   writeFileSync(mainFile, fakeMain(cfg));
   try {
-    gxxSyntax([mainFile, path.join(dir, 'components', 'mww', 'mww.cpp'), path.join(dir, 'components', 'mww_hil', 'mww_hil.cpp')], [HIL_FAKES, FAKES, path.join(dir, 'components')]);
+    gxxSyntax([mainFile, path.join(dir, 'components', 'mww', 'mww.cpp'), path.join(dir, 'components', 'mww_hil', 'mww_hil.cpp')], [FAKES, path.join(dir, 'components')]);
   } finally {
     rmSync(mainFile);
   }

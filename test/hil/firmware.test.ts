@@ -6,7 +6,7 @@ import { REPO_ROOT } from '../helpers/shared.js';
 import { MAX_PAYLOAD, MsgType, PROTOCOL_VERSION, SYNC } from '../../src/hil/protocol.js';
 
 const DIR = path.join(REPO_ROOT, 'firmware', 'components', 'mww_hil');
-const FAKES = path.join(REPO_ROOT, 'test', 'hil', 'fakes');
+const FAKES = path.join(REPO_ROOT, 'test', 'fakes');
 const hasGpp = spawnSync('g++', ['--version']).status === 0;
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 

@@ -1,8 +1,9 @@
 #pragma once
-// Fake of the part of ESPHome's esphome/core/component.h that the mww component uses (for g++ -fsyntax-only).
+// Fake of the part of ESPHome's esphome/core/component.h that mww's components use (for g++ -fsyntax-only).
 #include <cstdint>
 namespace esphome {
 namespace setup_priority {
+extern const float AFTER_CONNECTION;
 extern const float LATE;
 }  // namespace setup_priority
 class Component {

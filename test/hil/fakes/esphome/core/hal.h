@@ -1,5 +1,0 @@
-#pragma once
-#include <cstdint>
-namespace esphome {
-uint32_t millis();
-}
