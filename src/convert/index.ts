@@ -3,11 +3,11 @@
  * TFLite → the int8 streaming TFLite TensorFlow's converter would produce, checked by loading it back.
  *
  * Float math: calibration runs mww's own float32 kernels (src/convert/float/eval.ts), not @tensorflow/tfjs.
- * The quantization parameters depend on each tensor's exact float32 min/max, so the calibrator must round like
- * TensorFlow's TFLite float kernels: each multiply-add is rounded once to float32 (FMA, as the x86 GEMM kernels
- * do), sums run in the im2col order (ky, kx, cin). Measured against golden/fixture_okay_nabu_v2's
- * calibrated_float.tflite this reproduces the first layers' ranges bit for bit; tfjs (whose CPU backend sums in
- * its own order, and whose WASM backend uses XNNPACK) gave further-off ranges and is a 20+ MB load for no gain.
+ * The quantization parameters depend on each tensor's exact float32 min/max, so the calibrator rounds like the
+ * TFLite float kernels TensorFlow's calibrator runs on x86 (Eigen GEMV / dot product, the depthwise kernel,
+ * Eigen's logistic; AVX without FMA, each product and sum rounded on its own, in each kernel's own order).
+ * Every range in the golden calibrated_float.tflite files is reproduced bit for bit; tfjs (whose CPU backend
+ * sums in its own order, and whose WASM backend uses XNNPACK) cannot, and is a 20+ MB load for no gain.
  * Batch-norm folding reproduces TensorFlow bit for bit, including Eigen's fast-math rsqrt (the hardware estimate
  * and Newton step are emulated in float/rsqrt.ts): the folded weights and weight scales equal TensorFlow's.
  */

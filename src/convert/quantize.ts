@@ -31,17 +31,21 @@ export interface ActParams {
   zeroPoint: number;
 }
 
-/** TensorFlow's asymmetric int8 parameters from a calibrated range (range always includes 0). */
+/**
+ * TensorFlow's asymmetric int8 parameters from a calibrated range (range always includes 0). Computed in
+ * float32 like GetAsymmetricQuantizationParams (tools/optimize/quantization_utils.cc): a double-precision
+ * quotient can round to the neighbouring float32 scale.
+ */
 export function activationParams(min: number, max: number): ActParams {
   const rmin = Math.min(f32(min), 0);
   const rmax = Math.max(f32(max), 0);
   const qmin = -128;
   const qmax = 127;
   if (rmax === rmin) return { scale: 1, zeroPoint: 0 };
-  const scale = (rmax - rmin) / (qmax - qmin);
-  const zpFromMin = qmin - rmin / scale;
-  const zeroPoint = zpFromMin < qmin ? qmin : zpFromMin > qmax ? qmax : Math.round(zpFromMin);
-  return { scale: f32(scale), zeroPoint };
+  const scale = f32(f32(rmax - rmin) / (qmax - qmin));
+  const zpFromMin = f32(qmin - f32(rmin / scale));
+  const zeroPoint = zpFromMin < qmin ? qmin : zpFromMin > qmax ? qmax : roundHalfAway(zpFromMin);
+  return { scale, zeroPoint };
 }
 
 /** Round half away from zero (std::round), as TensorFlow's quantizer does. */

@@ -1,23 +1,21 @@
 /**
- * Float32 execution of a FloatGraph, for calibration. Kernels accumulate in float32 (Math.fround after every
- * accumulation step, TFLite's reference loop order) so the observed min/max match what TensorFlow's calibrator
- * records with its float kernels (see the note in src/convert/index.ts for why not tfjs).
+ * Float32 execution of a FloatGraph, for calibration, rounding exactly like the float kernels TensorFlow's
+ * calibrator runs. That calibrator (tensorflow/lite/python/optimize/calibration_wrapper.cc) interprets the float
+ * TFLite model with BuiltinOpResolver kernels wrapped by a LoggingOpResolver — a resolver without default
+ * delegates, so no XNNPACK — and the x86 wheel's kernels are built for AVX without FMA: every product and
+ * every sum is rounded to float32 on its own. The summation order is each kernel's own:
+ *  - CONV_2D:   Eigen's column-major GEMV (1×1 and whole-window convs): per channel, products in
+ *               (ky, kx, cin) order summed from 0 in blocks of 16 when K ≥ 128, block sums added; then + bias;
+ *  - DEPTHWISE: accumulator = bias, then + each tap's product in (ky, kx) order;
+ *  - FULLY_CONNECTED: Eigen's dot product, four 8-lane accumulators (float/eigen.ts); then + bias;
+ *  - LOGISTIC: Eigen's packet logistic (a polynomial exp, a few ulps off the true value; float/eigen.ts);
+ *  - ADD / MUL elementwise in float32, AVERAGE_POOL sums in float32 then divides, MAX_POOL exact.
+ * With these, every calibration min/max of golden/fixture_okay_nabu_v2, variants/resid and variants/spatial
+ * (calibrated_float.tflite) is reproduced bit for bit.
  *
  * Structure follows TFLM's kernels: the constructor prepares every op once (shapes, padding, copy plans, output
  * buffers allocated once per tensor) and `invoke` only computes, so a calibration run allocates nothing per
- * invoke. The float arithmetic of every kernel is fixed by the golden tests and must not change:
- *  - CONV_2D:   s = 0; s = fround(s + x·w) over (ky, kx, cin) — the product is not rounded on its own
- *               (a fused multiply-add); then fround(s + bias);
- *  - DEPTHWISE: s = bias; s = fround(s + x·w) over (ky, kx);
- *  - FULLY_CONNECTED: s = fround(s + fround(x·w)); then fround(s + bias);
- *  - ADD / MUL elementwise in float32, AVERAGE_POOL sums in float32 then divides, LOGISTIC 1/(1+e^−x).
- *
- * Known gap (golden/fixture_okay_nabu_v2/calibrated_float.tflite): ranges agree to ≤ 2e-6 relative but not all
- * bit for bit. The first DEPTHWISE's minimum is −11.966998 here and −11.967001 in TF while the exact sum of its
- * extreme element is −11.9669984: no accumulation order of its 5 products and bias reproduces TF's value, so
- * TF's first CONV_2D outputs (whose maximum does match) already differ in their last bits. An 8-lane
- * Eigen-GEMV-style sum gets that minimum within 1 ulp but breaks the conv maximum; TF's exact x86 kernel order
- * is not identified yet.
+ * invoke.
  */
 import { MwwError } from '../../errors.js';
 import {
@@ -30,6 +28,7 @@ import {
   type StridedSliceOptions,
 } from '../../tflite/model.js';
 import { numElements, type FloatGraph, type GOp } from '../graph/ir.js';
+import { eigenDot, eigenLogistic } from './eigen.js';
 
 const f32 = Math.fround;
 
@@ -178,7 +177,7 @@ export class FloatRunner {
         const x = this.buf(op.inputs[0]!);
         const res = this.out(outT!);
         return () => {
-          for (let i = 0; i < x.length; i++) res[i] = f32(1 / (1 + Math.exp(-x[i]!)));
+          for (let i = 0; i < x.length; i++) res[i] = eigenLogistic(x[i]!);
         };
       }
       case BuiltinOp.AVERAGE_POOL_2D:
@@ -258,6 +257,14 @@ export class FloatRunner {
     };
   }
 
+  /**
+   * CONV_2D as TFLite's multithreaded Eigen kernel runs it. A 1×1 stride-1 kernel, or a kernel covering the
+   * whole unpadded input (the ring-buffered first conv), is a matrix product whose single output pixel makes
+   * Eigen take its column-major GEMV: per output channel, the K = kh·kw·cin products in (ky, kx, cin) order
+   * are summed from 0 in blocks of 16 when K ≥ 128 (one block otherwise), each block's sum added to the
+   * result; the bias is added afterwards, then the activation clamp. (Several output pixels would make it a
+   * GEMM, summed the same way here but not verified: streaming graphs have one output pixel per conv.)
+   */
   private prepareConv(op: GOp): Step {
     const o = op.options as Conv2DOptions;
     const x = this.buf(op.inputs[0]!);
@@ -271,9 +278,73 @@ export class FloatRunner {
     const padW = o.padding === Padding.SAME ? Math.max(0, ((ow - 1) * o.strideW + kw - iw) >> 1) : 0;
     const { lo, hi } = clampOf(o.fusedActivation);
     const res = this.out(op.outputs[0]!);
+    const finish = (s: number, c: number): number => {
+      const v = hasBias ? f32(s + bias[c]!) : s;
+      return v < lo ? lo : v > hi ? hi : v;
+    };
+    const is1x1 = kh === 1 && kw === 1 && o.strideH === 1 && o.strideW === 1;
+    const wholeInput = kh === ih && kw === iw && padH === 0 && padW === 0;
+    if (is1x1 || wholeInput) {
+      const K = kh * kw * ic;
+      // Eigen's GEMV heuristic: one block below 128 columns, else 16 (4 when a weight column exceeds 32000 bytes).
+      const block = K < 128 ? K : oc * 4 < 32000 ? 16 : 4;
+      const pixels = oh * ow;
+      // Four output channels per pass: each keeps its own chain (results unchanged), but four independent
+      // chains keep the CPU busy instead of waiting on one multiply-round-add-round chain.
+      const oc4 = oc - (oc % 4);
+      return () => {
+        for (let p = 0; p < pixels; p++) {
+          const xo = is1x1 ? p * ic : 0;
+          const ob = p * oc;
+          for (let c = 0; c < oc4; c += 4) {
+            const w0 = c * K;
+            const w1 = w0 + K;
+            const w2 = w1 + K;
+            const w3 = w2 + K;
+            let r0 = 0;
+            let r1 = 0;
+            let r2 = 0;
+            let r3 = 0;
+            for (let j2 = 0; j2 < K; j2 += block) {
+              const jend = Math.min(j2 + block, K);
+              let s0 = 0;
+              let s1 = 0;
+              let s2 = 0;
+              let s3 = 0;
+              for (let j = j2; j < jend; j++) {
+                const xj = x[xo + j]!;
+                s0 = f32(s0 + f32(xj * w[w0 + j]!));
+                s1 = f32(s1 + f32(xj * w[w1 + j]!));
+                s2 = f32(s2 + f32(xj * w[w2 + j]!));
+                s3 = f32(s3 + f32(xj * w[w3 + j]!));
+              }
+              r0 = f32(r0 + s0);
+              r1 = f32(r1 + s1);
+              r2 = f32(r2 + s2);
+              r3 = f32(r3 + s3);
+            }
+            res[ob + c] = finish(r0, c);
+            res[ob + c + 1] = finish(r1, c + 1);
+            res[ob + c + 2] = finish(r2, c + 2);
+            res[ob + c + 3] = finish(r3, c + 3);
+          }
+          for (let c = oc4; c < oc; c++) {
+            const wb = c * K;
+            let r = 0;
+            for (let j2 = 0; j2 < K; j2 += block) {
+              const jend = Math.min(j2 + block, K);
+              let s = 0;
+              for (let j = j2; j < jend; j++) s = f32(s + f32(x[xo + j]! * w[wb + j]!));
+              r = f32(r + s);
+            }
+            res[ob + c] = finish(r, c);
+          }
+        }
+      };
+    }
+    // Eigen's general SpatialConvolution path (strided or padded windows): not exercised by the streaming
+    // MixedNet/Inception graphs and not verified against TensorFlow; summed in (ky, kx, cin) order from 0.
     const wPerOut = kh * kw * ic;
-    // Per output pixel, the in-bounds taps as (x offset, w offset, length) runs in (ky, kx, cin) order; runs
-    // contiguous in both x and w are merged (e.g. the whole 5×1×40 window of a ring-buffered first conv).
     const pixelRuns: Int32Array[] = [];
     for (let y = 0; y < oh; y++)
       for (let xx = 0; xx < ow; xx++) {
@@ -283,70 +354,33 @@ export class FloatRunner {
           if (iy < 0 || iy >= ih) continue;
           for (let kx = 0; kx < kw; kx++) {
             const ix = xx * o.strideW - padW + kx;
-            if (ix < 0 || ix >= iw) continue;
-            const xo = (iy * iw + ix) * ic;
-            const wo = (ky * kw + kx) * ic;
-            const n = runs.length;
-            if (n > 0 && runs[n - 3]! + runs[n - 1]! === xo && runs[n - 2]! + runs[n - 1]! === wo) runs[n - 1]! += ic;
-            else runs.push(xo, wo, ic);
+            if (ix >= 0 && ix < iw) runs.push((iy * iw + ix) * ic, (ky * kw + kx) * ic);
           }
         }
         pixelRuns.push(Int32Array.from(runs));
       }
-    const finish = (s: number, c: number): number => {
-      const v = hasBias ? f32(s + bias[c]!) : s;
-      return v < lo ? lo : v > hi ? hi : v;
-    };
-    // Four output channels per pass: each channel keeps its own sequential sum (so results are unchanged), but
-    // four independent dependency chains keep the CPU busy instead of waiting on one add-round-add chain.
-    const oc4 = oc - (oc % 4);
     return () => {
       for (let p = 0; p < pixelRuns.length; p++) {
         const runs = pixelRuns[p]!;
-        const ob = p * oc;
-        let c = 0;
-        for (; c < oc4; c += 4) {
-          const w0 = c * wPerOut;
-          const w1 = w0 + wPerOut;
-          const w2 = w1 + wPerOut;
-          const w3 = w2 + wPerOut;
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          for (let r = 0; r < runs.length; r += 3) {
-            const xo = runs[r]!;
-            const wo = runs[r + 1]!;
-            const len = runs[r + 2]!;
-            for (let i = 0; i < len; i++) {
-              const xi = x[xo + i]!;
-              const k = wo + i;
-              s0 = f32(s0 + xi * w[w0 + k]!);
-              s1 = f32(s1 + xi * w[w1 + k]!);
-              s2 = f32(s2 + xi * w[w2 + k]!);
-              s3 = f32(s3 + xi * w[w3 + k]!);
-            }
-          }
-          res[ob + c] = finish(s0, c);
-          res[ob + c + 1] = finish(s1, c + 1);
-          res[ob + c + 2] = finish(s2, c + 2);
-          res[ob + c + 3] = finish(s3, c + 3);
-        }
-        for (; c < oc; c++) {
+        for (let c = 0; c < oc; c++) {
           const wb = c * wPerOut;
           let s = 0;
-          for (let r = 0; r < runs.length; r += 3) {
+          for (let r = 0; r < runs.length; r += 2) {
             const xo = runs[r]!;
             const wo = wb + runs[r + 1]!;
-            const len = runs[r + 2]!;
-            for (let i = 0; i < len; i++) s = f32(s + x[xo + i]! * w[wo + i]!);
+            for (let i = 0; i < ic; i++) s = f32(s + f32(x[xo + i]! * w[wo + i]!));
           }
-          res[ob + c] = finish(s, c);
+          res[p * oc + c] = finish(s, c);
         }
       }
     };
   }
 
+  /**
+   * DEPTHWISE_CONV_2D as TFLite's optimized float kernel runs it (DepthwiseConvImpl with the NEON kernels,
+   * which x86 builds get through NEON_2_SSE): each channel's accumulator starts at its bias and gets the rounded
+   * product of every tap added in (ky, kx) order; the clamp comes last.
+   */
   private prepareDepthwise(op: GOp): Step {
     const o = op.options as DepthwiseConv2DOptions;
     const x = this.buf(op.inputs[0]!);
@@ -360,8 +394,8 @@ export class FloatRunner {
     const res = this.out(op.outputs[0]!);
     const sh = o.strideH;
     const sw = o.strideW;
-    // Taps outer, channels inner: every channel still sums bias, then taps in (ky, kx) order, but the float32
-    // accumulator array (a store rounds exactly like Math.fround) gives independent chains across channels.
+    // Taps outer, channels inner: a Float32Array store rounds the sum exactly like Math.fround, and the
+    // channels' independent chains keep the CPU busy.
     const acc = new Float32Array(oc);
     return () => {
       for (let y = 0; y < oh; y++)
@@ -372,7 +406,7 @@ export class FloatRunner {
             for (let kx = 0; kx < kw; kx++) {
               const xb = (rowX + xx * sw + kx) * ic;
               const wb = (ky * kw + kx) * oc;
-              for (let c = 0; c < oc; c++) acc[c] = acc[c]! + x[xb + c]! * w[wb + c]!;
+              for (let c = 0; c < oc; c++) acc[c] = acc[c]! + f32(x[xb + c]! * w[wb + c]!);
             }
           }
           const ob = (y * ow + xx) * oc;
@@ -384,6 +418,11 @@ export class FloatRunner {
     };
   }
 
+  /**
+   * FULLY_CONNECTED as TFLite's cpu_backend_gemm hands it to Eigen: a one-unit layer on one input row is
+   * Eigen's dot product (eigenDot); the bias is added afterwards, then the clamp. Several units would be
+   * Eigen's row-major GEMV, which is not verified here (microWakeWord's models end in Dense(1)).
+   */
   private prepareFullyConnected(op: GOp): Step {
     const x = this.buf(op.inputs[0]!);
     const w = this.buf(op.inputs[1]!);
@@ -393,13 +432,11 @@ export class FloatRunner {
     const batches = x.length / nIn;
     const { lo, hi } = clampOf((op.options as { fusedActivation: Activation }).fusedActivation);
     const res = this.out(op.outputs[0]!);
+    const acc = new Float32Array(32);
     return () => {
       for (let bt = 0; bt < batches; bt++)
         for (let o = 0; o < nOut; o++) {
-          let s = 0;
-          const xb = bt * nIn;
-          const wb = o * nIn;
-          for (let i = 0; i < nIn; i++) s = f32(s + f32(x[xb + i]! * w[wb + i]!));
+          let s = eigenDot(x, bt * nIn, w, o * nIn, nIn, acc);
           if (hasBias) s = f32(s + bias[o]!);
           res[bt * nOut + o] = s < lo ? lo : s > hi ? hi : s;
         }
