@@ -113,3 +113,94 @@ export function broadcastIndexMap(shape: readonly number[], outShape: readonly n
   }
   return map;
 }
+
+/** The operands of an int8 weighted layer (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED), checked as TFLM's Prepare does. */
+export interface WeightedOperands {
+  input: RuntimeTensor;
+  filter: RuntimeTensor;
+  bias: RuntimeTensor | null;
+  out: RuntimeTensor;
+}
+
+export function weightedLayerOperands(ctx: OpContext, filterRole: string): WeightedOperands {
+  const input = ctx.input(0);
+  const filter = ctx.input(1);
+  const bias = ctx.optionalInput(2);
+  const out = ctx.output(0);
+  requireInt8(ctx, input, 'input');
+  requireInt8(ctx, out, 'output');
+  requireType(ctx, filter, [TensorType.INT8], filterRole);
+  requireConstant(ctx, filter, filterRole);
+  requireQuantized(ctx, input, 'input');
+  requireQuantized(ctx, out, 'output');
+  return { input, filter, bias, out };
+}
+
+/** Requires an int32 bias with one value per output channel (when the layer has a bias). */
+export function requireBias(ctx: OpContext, bias: RuntimeTensor | null, channels: number, what = 'output channels'): void {
+  if (!bias) return;
+  requireType(ctx, bias, [TensorType.INT32], 'bias');
+  if (bias.size !== channels) ctx.fail(`bias '${bias.name}' has ${bias.size} values for ${channels} ${what}`);
+}
+
+/** Stride, dilation, output size and padding of a 2-D convolution window, with the output shape checked. */
+export interface ConvGeometry {
+  strideH: number;
+  strideW: number;
+  dilH: number;
+  dilW: number;
+  outH: number;
+  outW: number;
+  padH: number;
+  padW: number;
+}
+
+export function convGeometry(
+  ctx: OpContext,
+  opts: { padding: Padding; strideH: number; strideW: number; dilationH: number; dilationW: number },
+  ops: WeightedOperands,
+  kH: number,
+  kW: number,
+  outC: number,
+): ConvGeometry {
+  const { input, filter, out } = ops;
+  const [batches, inH, inW] = input.shape as [number, number, number, number];
+  const strideH = opts.strideH;
+  const strideW = opts.strideW;
+  const dilH = opts.dilationH || 1;
+  const dilW = opts.dilationW || 1;
+  const outH = computeOutSize(opts.padding, inH, kH, strideH, dilH);
+  const outW = computeOutSize(opts.padding, inW, kW, strideW, dilW);
+  const expected = [batches, outH, outW, outC];
+  if (out.shape.some((d, i) => d !== expected[i])) {
+    ctx.fail(`output '${out.name}' has shape ${shapeText(out.shape)}, but input ${shapeText(input.shape)} with filter ${shapeText(filter.shape)}, stride ${strideH}×${strideW}, ${Padding[opts.padding]} gives ${shapeText(expected)}`);
+  }
+  requireBias(ctx, ops.bias, outC);
+  return { strideH, strideW, dilH, dilW, outH, outW, padH: computePadding(strideH, dilH, inH, kH, outH), padW: computePadding(strideW, dilW, inW, kW, outW) };
+}
+
+/** The two int8 inputs and output of a broadcasting binary op (ADD, MUL), with index maps when shapes differ. */
+export interface BinaryOperands {
+  a: RuntimeTensor;
+  b: RuntimeTensor;
+  out: RuntimeTensor;
+  /** Per output element, the element of `a` / `b` it reads; null when both inputs have the output's shape. */
+  mapA: Int32Array | null;
+  mapB: Int32Array | null;
+}
+
+export function broadcastBinaryOperands(ctx: OpContext): BinaryOperands {
+  const a = ctx.input(0);
+  const b = ctx.input(1);
+  const out = ctx.output(0);
+  for (const [t, role] of [[a, 'input 0'], [b, 'input 1'], [out, 'output']] as const) {
+    requireInt8(ctx, t, role);
+    requireQuantized(ctx, t, role);
+  }
+  const shape = broadcastShape(a.shape, b.shape);
+  if (!shape) ctx.fail(`inputs ${shapeText(a.shape)} and ${shapeText(b.shape)} do not broadcast`);
+  const size = shape.reduce((p, d) => p * d, 1);
+  if (size !== out.size) ctx.fail(`output '${out.name}' ${shapeText(out.shape)} does not match the broadcast shape ${shapeText(shape)}`);
+  const sameShapes = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  return { a, b, out, mapA: sameShapes ? null : broadcastIndexMap(a.shape, shape), mapB: sameShapes ? null : broadcastIndexMap(b.shape, shape) };
+}

@@ -3,27 +3,18 @@
  * Output channel oc = ic·depth_multiplier + m reads input channel ic; weights [1, kH, kW, C·M].
  * Eval walks the valid taps of each output position with an Int32Array accumulator per channel.
  */
-import { Padding, TensorType } from '../../tflite/model.js';
 import { multiplyByQuantizedMultiplier } from '../math/fixedpoint.js';
 import { activationRangeQuantized } from '../math/quantize.js';
 import { shapeText } from '../tensor.js';
-import { computeOutSize, computePadding, requireConstant, requireInt8, requireQuantized, requireRank, requireType } from './common.js';
+import { convGeometry, requireRank, weightedLayerOperands } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
 import { perChannelMultipliers } from './quant_params.js';
 
 export function prepareDepthwiseConv2D(ctx: OpContext): EvalFn {
   const opts = ctx.options;
   if (!opts || opts.kind !== 'DepthwiseConv2DOptions') ctx.fail('DEPTHWISE_CONV_2D without DepthwiseConv2DOptions');
-  const input = ctx.input(0);
-  const filter = ctx.input(1);
-  const bias = ctx.optionalInput(2);
-  const out = ctx.output(0);
-  requireInt8(ctx, input, 'input');
-  requireInt8(ctx, out, 'output');
-  requireType(ctx, filter, [TensorType.INT8], 'filter');
-  requireConstant(ctx, filter, 'filter');
-  requireQuantized(ctx, input, 'input');
-  requireQuantized(ctx, out, 'output');
+  const ops = weightedLayerOperands(ctx, 'filter');
+  const { input, filter, bias, out } = ops;
   requireRank(ctx, input, 4, 'input');
   requireRank(ctx, filter, 4, 'filter');
   requireRank(ctx, out, 4, 'output');
@@ -35,22 +26,7 @@ export function prepareDepthwiseConv2D(ctx: OpContext): EvalFn {
   if (opts.depthMultiplier > 0 && opts.depthMultiplier !== mult) {
     ctx.fail(`depth_multiplier ${opts.depthMultiplier} does not match filter depth ${outC} / input depth ${inC}`);
   }
-  const strideH = opts.strideH;
-  const strideW = opts.strideW;
-  const dilH = opts.dilationH || 1;
-  const dilW = opts.dilationW || 1;
-  const outH = computeOutSize(opts.padding, inH, kH, strideH, dilH);
-  const outW = computeOutSize(opts.padding, inW, kW, strideW, dilW);
-  const expected = [batches, outH, outW, outC];
-  if (out.shape.some((d, i) => d !== expected[i])) {
-    ctx.fail(`output '${out.name}' has shape ${shapeText(out.shape)}, but input ${shapeText(input.shape)} with filter ${shapeText(filter.shape)}, stride ${strideH}×${strideW}, ${Padding[opts.padding]} gives ${shapeText(expected)}`);
-  }
-  if (bias) {
-    requireType(ctx, bias, [TensorType.INT32], 'bias');
-    if (bias.size !== outC) ctx.fail(`bias '${bias.name}' has ${bias.size} values for ${outC} output channels`);
-  }
-  const padH = computePadding(strideH, dilH, inH, kH, outH);
-  const padW = computePadding(strideW, dilW, inW, kW, outW);
+  const { strideH, strideW, dilH, dilW, outH, outW, padH, padW } = convGeometry(ctx, opts, ops, kH, kW, outC);
   const { multiplier, shift } = perChannelMultipliers(ctx, input, filter, out, outC, 3);
   const [actMin, actMax] = activationRangeQuantized(opts.fusedActivation, out.type, out.scale, out.zeroPoint);
   const inputOffset = -input.zeroPoint;

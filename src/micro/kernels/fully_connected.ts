@@ -3,36 +3,24 @@
  * FullyConnectedPerChannel (more than one weight scale). Note the per-tensor multiplier: TFLM multiplies the two
  * float32 scales in float32 (GetQuantizedConvolutionMultipler) before dividing in double.
  */
-import { TensorType } from '../../tflite/model.js';
 import { multiplyByQuantizedMultiplier } from '../math/fixedpoint.js';
 import { activationRangeQuantized, quantizeMultiplier } from '../math/quantize.js';
 import { shapeText } from '../tensor.js';
-import { requireConstant, requireInt8, requireQuantized, requireRank, requireType } from './common.js';
+import { requireBias, requireRank, weightedLayerOperands } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
 
 export function prepareFullyConnected(ctx: OpContext): EvalFn {
   const opts = ctx.options;
   if (!opts || opts.kind !== 'FullyConnectedOptions') ctx.fail('FULLY_CONNECTED without FullyConnectedOptions');
   if (opts.weightsFormat !== 0) ctx.fail(`weights_format ${opts.weightsFormat} (shuffled) is not supported`, 'unsupported');
-  const input = ctx.input(0);
-  const filter = ctx.input(1);
-  const bias = ctx.optionalInput(2);
-  const out = ctx.output(0);
-  requireInt8(ctx, input, 'input');
-  requireInt8(ctx, out, 'output');
-  requireType(ctx, filter, [TensorType.INT8], 'weights');
-  requireConstant(ctx, filter, 'weights');
-  requireQuantized(ctx, input, 'input');
-  requireQuantized(ctx, out, 'output');
+  const ops = weightedLayerOperands(ctx, 'weights');
+  const { input, filter, bias, out } = ops;
   requireRank(ctx, filter, 2, 'weights');
   const [units, depth] = filter.shape as [number, number];
   if (depth <= 0 || input.size % depth !== 0) ctx.fail(`input '${input.name}' ${shapeText(input.shape)} is not a whole number of rows of depth ${depth}`);
   const batches = input.size / depth;
   if (out.size !== batches * units) ctx.fail(`output '${out.name}' ${shapeText(out.shape)} should hold ${batches}×${units} values`);
-  if (bias) {
-    requireType(ctx, bias, [TensorType.INT32], 'bias');
-    if (bias.size !== units) ctx.fail(`bias '${bias.name}' has ${bias.size} values for ${units} units`);
-  }
+  requireBias(ctx, bias, units, 'units');
   const scales = filter.scales!;
   if (!scales || scales.length === 0) ctx.fail(`weights '${filter.name}' have no quantization scales`);
   const multiplier = new Int32Array(units);
