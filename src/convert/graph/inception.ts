@@ -16,9 +16,9 @@ import { MwwError } from '../../errors.js';
 import { Activation, BuiltinOp, Padding } from '../../tflite/model.js';
 import { inceptionFinalFrames, type ModelFlags } from '../config.js';
 import type { KerasWeights } from '../h5.js';
-import { convKernelToOhwi, denseKernel, foldBatchNorm, type BatchNorm } from './fold.js';
+import { convKernelToOhwi, foldBatchNorm, type BatchNorm } from './fold.js';
 import { GraphBuilder, type FloatGraph } from './ir.js';
-import { streamBuffer } from './mixednet.js';
+import { denseHead, streamBuffer } from './mixednet.js';
 import type { BuildResult } from './mixednet.js';
 import { WeightCursor } from './weights.js';
 
@@ -135,17 +135,7 @@ export function buildInception(f: ModelFlags, w: KerasWeights): BuildResult {
   }
   net = oneStepBuffer(b, net, T, streamName());
   const nIn = T * c;
-  const dk = cur.expect(dense.vars[0], dense, 0, [nIn, 1], 'Dense kernel');
-  const db = cur.expect(dense.vars[1], dense, 1, [1], 'Dense bias');
-  const flat = b.act('flatten/Reshape', [1, nIn]);
-  b.op(BuiltinOp.RESHAPE, [net, b.i32('flatten/shape', [-1, nIn])], [flat], { kind: 'ReshapeOptions', newShape: [-1, nIn] });
-  const fw = b.tensor({ name: 'dense/MatMul', shape: [1, nIn], kind: 'weight', data: denseKernel(dk, nIn, 1) });
-  const fb = b.tensor({ name: 'dense/BiasAdd', shape: [1], kind: 'bias', data: Float32Array.from(db) });
-  const logits = b.act('dense/MatMul;dense/BiasAdd', [1, 1]);
-  b.op(BuiltinOp.FULLY_CONNECTED, [flat, fw, fb], [logits], { kind: 'FullyConnectedOptions', fusedActivation: Activation.NONE, weightsFormat: 0, keepNumDims: false, asymmetricQuantizeInputs: false });
-  const prob = b.act('Identity', [1, 1]);
-  b.op(BuiltinOp.LOGISTIC, [logits], [prob]);
-  b.g.output = prob;
+  denseHead(b, cur, dense, net, nIn);
 
   const left = cur.unused();
   if (left.length > 0) {

@@ -8,7 +8,7 @@ import { MwwError } from '../../errors.js';
 import { Activation, BuiltinOp, Padding } from '../../tflite/model.js';
 import type { ModelFlags } from '../config.js';
 import { finalFrames } from '../config.js';
-import type { KerasWeights } from '../h5.js';
+import type { H5Layer, KerasWeights } from '../h5.js';
 import { convKernelToOhwi, denseKernel, depthwiseKernel, foldBatchNorm, type BatchNorm } from './fold.js';
 import { GraphBuilder, type FloatGraph } from './ir.js';
 import { WeightCursor } from './weights.js';
@@ -44,6 +44,24 @@ export function stridedSliceLast(b: GraphBuilder, x: number, out: number, frames
     shrinkAxisMask: 0,
     offset: false,
   });
+}
+
+/**
+ * The classifier head both architectures end in: Flatten (RESHAPE to [1, T·C], order t·C+c) → Dense (FULLY_CONNECTED
+ * to one logit) → sigmoid (LOGISTIC). The final QUANTIZE to uint8 is added by quantization.
+ */
+export function denseHead(b: GraphBuilder, cur: WeightCursor, dense: H5Layer, net: number, nIn: number): void {
+  const dk = cur.expect(dense.vars[0], dense, 0, [nIn, 1], 'Dense kernel');
+  const db = cur.expect(dense.vars[1], dense, 1, [1], 'Dense bias');
+  const flat = b.act('flatten/Reshape', [1, nIn]);
+  b.op(BuiltinOp.RESHAPE, [net, b.i32('flatten/shape', [-1, nIn])], [flat], { kind: 'ReshapeOptions', newShape: [-1, nIn] });
+  const fw = b.tensor({ name: 'dense/MatMul', shape: [1, nIn], kind: 'weight', data: denseKernel(dk, nIn, 1) });
+  const fb = b.tensor({ name: 'dense/BiasAdd', shape: [1], kind: 'bias', data: Float32Array.from(db) });
+  const logits = b.act('dense/MatMul;dense/BiasAdd', [1, 1]);
+  b.op(BuiltinOp.FULLY_CONNECTED, [flat, fw, fb], [logits], { kind: 'FullyConnectedOptions', fusedActivation: Activation.NONE, weightsFormat: 0, keepNumDims: false, asymmetricQuantizeInputs: false });
+  const prob = b.act('Identity', [1, 1]);
+  b.op(BuiltinOp.LOGISTIC, [logits], [prob]);
+  b.g.output = prob;
 }
 
 export function readBatchNorm(cur: WeightCursor, channels: number, what: string): BatchNorm {
@@ -234,17 +252,7 @@ export function buildMixedNet(f: ModelFlags, w: KerasWeights): BuildResult {
     }
   }
   const nIn = t * c;
-  const dk = cur.expect(dense.vars[0], dense, 0, [nIn, 1], 'Dense kernel');
-  const db = cur.expect(dense.vars[1], dense, 1, [1], 'Dense bias');
-  const flat = b.act('flatten/Reshape', [1, nIn]);
-  b.op(BuiltinOp.RESHAPE, [net, b.i32('flatten/shape', [-1, nIn])], [flat], { kind: 'ReshapeOptions', newShape: [-1, nIn] });
-  const fw = b.tensor({ name: 'dense/MatMul', shape: [1, nIn], kind: 'weight', data: denseKernel(dk, nIn, 1) });
-  const fb = b.tensor({ name: 'dense/BiasAdd', shape: [1], kind: 'bias', data: Float32Array.from(db) });
-  const logits = b.act('dense/MatMul;dense/BiasAdd', [1, 1]);
-  b.op(BuiltinOp.FULLY_CONNECTED, [flat, fw, fb], [logits], { kind: 'FullyConnectedOptions', fusedActivation: Activation.NONE, weightsFormat: 0, keepNumDims: false, asymmetricQuantizeInputs: false });
-  const prob = b.act('Identity', [1, 1]);
-  b.op(BuiltinOp.LOGISTIC, [logits], [prob]);
-  b.g.output = prob;
+  denseHead(b, cur, dense, net, nIn);
 
   const left = cur.unused();
   if (left.length > 0) {
