@@ -3,6 +3,8 @@ import { MwwError, isMwwError } from '../errors.js';
 import { Output, type TextSink } from './output.js';
 import { COMMANDS } from './registry.js';
 import { MWW_VERSION } from '../version.js';
+import { describeFsError } from '../util/fs.js';
+import type { Command } from './command.js';
 
 export interface MainIo {
   stdout: TextSink;
@@ -25,17 +27,92 @@ function topUsage(summaries: [string, string][]): string {
 }
 
 /**
+ * node:util parseArgs refuses `--arena -5` as "ambiguous" (the value looks like an option). For string options
+ * a value that looks like a negative number is joined to its flag (`--arena=-5`) so that the command's own
+ * check reports what it expects.
+ */
+function joinNegativeValues(args: string[], options: Command['options']): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (o.short) takesValue.add(`-${o.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    if (takesValue.has(a) && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
+      out.push(a.startsWith('--') ? `${a}=${next}` : `${a}${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Levenshtein distance, for "did you mean" on a mistyped command. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** node:util parseArgs messages, reworded to say what mww expected. */
+function parseErrorText(e: Error, command: string, optionNames: string[]): string {
+  const m = e.message;
+  let hit = /^Option '(-[^' ]+)(?: <value>)?' argument missing/.exec(m);
+  if (hit) return `${hit[1]} needs a value`;
+  hit = /^Option '(-[^']+)' argument is ambiguous/.exec(m);
+  if (hit) return `${hit[1]} needs a value, but an option follows it (for a value that starts with '-', write ${hit[1]}=VALUE)`;
+  hit = /^Unknown option '(-[^']+)'/.exec(m);
+  if (hit) {
+    const flag = hit[1]!.replace(/^-+/, '').split('=')[0]!;
+    const near = [...optionNames, 'json', 'help'].filter((o) => editDistance(o, flag) <= 2);
+    return `unknown option '${hit[1]}' for mww ${command}${near.length ? ` (did you mean ${near.map((o) => `--${o}`).join(' or ')}?)` : ''}`;
+  }
+  return m;
+}
+
+/** A Node file-system error (it has an errno code, a syscall and usually a path): the user's environment, not a bug. */
+function asFsError(e: unknown): MwwError | null {
+  const err = e as NodeJS.ErrnoException;
+  if (!err || typeof err !== 'object' || typeof err.code !== 'string' || typeof err.syscall !== 'string') return null;
+  if (!/^E[A-Z]+$/.test(err.code)) return null;
+  return new MwwError('io', `cannot ${err.syscall} (${describeFsError(err)})`, { where: err.path, cause: e });
+}
+
+/**
  * Run one mww command line and return its exit code. Used by bin/mww.js and, in-process, by the tests.
  * User mistakes come back as MwwError and are printed as one specific message, never a stack trace.
  */
 export async function main(argv: string[], io: MainIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
-  const wantsJson = argv.includes('--json');
+  const dashDash = argv.indexOf('--');
+  const wantsJson = (dashDash < 0 ? argv : argv.slice(0, dashDash)).includes('--json');
   const out = new Output({ stdout: io.stdout, stderr: io.stderr, env: io.env, json: wantsJson });
   const [name, ...rest] = argv;
   try {
+    if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) {
+      io.stdout.write((await COMMANDS[rest[0]]!()).default.usage + '\n');
+      return 0;
+    }
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const summaries: [string, string][] = [];
-      for (const [n, load] of Object.entries(COMMANDS)) summaries.push([n, (await load()).default.summary]);
+      for (const [n, load] of Object.entries(COMMANDS)) {
+        // One command that fails to load must not take the whole help page down with it.
+        const summary = await load().then(
+          (m) => m.default.summary,
+          (e: unknown) => `(unavailable: ${(e as Error)?.message ?? String(e)})`,
+        );
+        summaries.push([n, summary]);
+      }
       io.stdout.write(topUsage(summaries) + '\n');
       return name === undefined ? 2 : 0;
     }
@@ -45,33 +122,45 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
     }
     const load = COMMANDS[name];
     if (!load) {
-      throw new MwwError('usage', `unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}`);
+      const names = Object.keys(COMMANDS);
+      if (name.startsWith('-')) throw new MwwError('usage', `unknown option '${name}': options go after the command (mww <command> [options]); commands: ${names.join(', ')}`);
+      const near = names.filter((n) => editDistance(n, name) <= 2);
+      throw new MwwError('usage', `unknown command '${name}'.${near.length ? ` Did you mean ${near.join(' or ')}?` : ''} Commands: ${names.join(', ')}`);
     }
     const command = (await load()).default;
     let parsed;
     try {
       parsed = parseArgs({
-        args: rest,
+        args: joinNegativeValues(rest, command.options),
         options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
         allowPositionals: true,
         strict: true,
       });
     } catch (e) {
-      throw new MwwError('usage', `${(e as Error).message}\n\n${command.usage}`);
+      throw new MwwError('usage', `${parseErrorText(e as Error, name, Object.keys(command.options))}\n\n${command.usage}`);
     }
     if (parsed.values.help) {
       io.stdout.write(command.usage + '\n');
       return 0;
     }
     return await command.run({ values: parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>, positionals: parsed.positionals }, out);
-  } catch (e) {
-    if (isMwwError(e)) {
-      if (wantsJson) io.stdout.write(JSON.stringify({ error: { kind: e.kind, message: e.message, ...(e.details ?? {}) } }, null, 2) + '\n');
+  } catch (caught) {
+    const e = isMwwError(caught) ? caught : asFsError(caught);
+    // Under --json stdout stays one JSON document: the error object, unless the command already wrote its result.
+    const writeJson = (error: Record<string, unknown>): void => {
+      if (!wantsJson || out.resultWritten) return;
+      io.stdout.write((out.streamedLines ? JSON.stringify({ error }) : JSON.stringify({ error }, null, 2)) + '\n');
+    };
+    if (e) {
+      writeJson({ kind: e.kind, message: e.message, ...(e.where !== undefined ? { where: e.where } : {}), ...(e.details ?? {}) });
       out.error(e.message);
+      if (io.env.MWW_DEBUG && !isMwwError(caught)) io.stderr.write(((caught as Error)?.stack ?? '') + '\n');
       return e.exitCode;
     }
-    const err = e as Error;
-    out.error(`internal error in mww (please report): ${err?.message ?? String(e)}`);
+    const err = caught as Error;
+    const message = `internal error in mww (please report): ${err?.message ?? String(caught)}`;
+    writeJson({ kind: 'internal', message });
+    out.error(message);
     if (io.env.MWW_DEBUG) io.stderr.write((err?.stack ?? '') + '\n');
     return 70;
   }

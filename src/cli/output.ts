@@ -28,6 +28,10 @@ export class Output {
   readonly color: boolean;
   private readonly errColor: boolean;
   private progressOpen = false;
+  /** True once the JSON result went to stdout (so an error after it must not add a second document). */
+  resultWritten = false;
+  /** True once a JSON line was streamed (`monitor --json`): a later error must be one line too. */
+  streamedLines = false;
 
   constructor(private readonly opts: OutputOptions) {
     this.json = opts.json;
@@ -51,11 +55,13 @@ export class Output {
   result(value: unknown): void {
     if (!this.json) return;
     this.opts.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    this.resultWritten = true;
   }
 
   /** One JSON object per line, for streaming commands (`monitor --json`). */
   jsonLine(value: unknown): void {
     this.opts.stdout.write(JSON.stringify(value) + '\n');
+    this.streamedLines = true;
   }
 
   /** Raw text to stdout regardless of mode (for commands whose output is the data itself). */

@@ -12,6 +12,7 @@ import { checkEsphomeContract } from '../micro/contract.js';
 import type { Chip } from './chips.js';
 import type { EsphomeLine } from './versions.js';
 import { cppIdentifier } from './names.js';
+import { trackTemp, untrackTemp } from '../util/fs.js';
 
 /** Where a wake word comes from: a manifest (.json), a bare .tflite, or a training checkpoint directory. */
 export interface ModelSource {
@@ -103,15 +104,20 @@ async function writeSyntheticCalibration(dir: string): Promise<string[]> {
 /** The built-in example: mww's deterministic, untrained demo checkpoint, converted. */
 export async function demoModelSource(): Promise<{ tflite: Uint8Array; cleanup: () => Promise<void> }> {
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'mww-demo-'));
+  trackTemp(tmp); // removed on Ctrl-C too
+  const remove = async (): Promise<void> => {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    untrackTemp(tmp);
+  };
   try {
     const { writeDemoCheckpoint } = await import('../convert/demo.js');
     const checkpoint = await writeDemoCheckpoint(path.join(tmp, 'checkpoint'));
     const calibration = await writeSyntheticCalibration(tmp);
     const { convertCheckpoint } = await import('../convert/index.js');
     const res = await convertCheckpoint({ source: checkpoint, calibration });
-    return { tflite: res.tflite, cleanup: () => fsp.rm(tmp, { recursive: true, force: true }) };
+    return { tflite: res.tflite, cleanup: remove };
   } catch (e) {
-    await fsp.rm(tmp, { recursive: true, force: true });
+    await remove();
     throw e;
   }
 }

@@ -2,7 +2,7 @@ import { promises as fsp, existsSync, statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MwwError } from '../errors.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { describeFsError, ensureDir, trackTemp, untrackTemp, writeFileAtomic } from '../util/fs.js';
 
 /**
  * Writes a generated project directory as one unit: everything is built in a temporary sibling directory,
@@ -85,11 +85,18 @@ export async function writeProjectDir(out: string, w: ProjectWrite, hooks: { bef
   if (await upToDate(out, w)) return { changed: false, kept };
 
   const parent = path.dirname(out);
-  await fsp.mkdir(parent, { recursive: true });
+  await ensureDir(parent);
   const tag = randomBytes(6).toString('hex');
   const tmp = path.join(parent, `.${path.basename(out)}.mww-tmp-${tag}`);
   const backup = path.join(parent, `.${path.basename(out)}.mww-old-${tag}`);
-  await fsp.mkdir(tmp);
+  try {
+    await fsp.mkdir(tmp);
+  } catch (e) {
+    // ENOENT although the parent exists: a file system that refuses new entries (/proc, /sys).
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file system does not allow creating it' : describeFsError(e);
+    throw new MwwError('io', `cannot create the project directory in ${parent} (${why})`, { where: out, cause: e });
+  }
+  trackTemp(tmp);
   try {
     for (const [rel, data] of Object.entries(w.files)) {
       if (kept.includes(rel)) continue;
@@ -98,6 +105,7 @@ export async function writeProjectDir(out: string, w: ProjectWrite, hooks: { bef
     await hooks.beforeSwap?.();
   } catch (e) {
     await fsp.rm(tmp, { recursive: true, force: true });
+    untrackTemp(tmp);
     throw e;
   }
   // Swap: old → backup, carry the user's files into the new tree, new → out. On failure put the old back.
@@ -115,8 +123,10 @@ export async function writeProjectDir(out: string, w: ProjectWrite, hooks: { bef
       await fsp.rename(backup, out).catch(() => undefined);
     }
     await fsp.rm(tmp, { recursive: true, force: true });
+    untrackTemp(tmp);
     throw new MwwError('io', `could not replace the project directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); previous output left in place`, { where: out, cause: e });
   }
+  untrackTemp(tmp);
   if (hadOld) await fsp.rm(backup, { recursive: true, force: true });
   return { changed: true, kept };
 }

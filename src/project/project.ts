@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { MwwError } from '../errors.js';
@@ -121,11 +121,16 @@ export function parseProject(raw: unknown, file: string): Project {
 
 export function readProject(file: string): Project {
   if (!existsSync(file)) throw new MwwError('input', 'project file not found (create one with `mww init`)', { where: file });
+  if (statSync(file).isDirectory()) throw new MwwError('input', 'expected a project file (mww.yaml), found a directory', { where: file });
+  const bytes = readFileSync(file);
+  // A binary file (a model, a WAV) given by mistake: say so instead of echoing its bytes in a YAML error.
+  if (bytes.subarray(0, 8192).includes(0)) throw new MwwError('input', 'not a project file: it holds binary data; expected YAML as written by `mww init`', { where: file });
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
+    raw = parseYaml(bytes.toString('utf8'));
   } catch (e) {
-    throw new MwwError('input', `not valid YAML: ${(e as Error).message.split('\n')[0]}`, { where: file });
+    const first = (e as Error).message.split('\n')[0]!.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?');
+    throw new MwwError('input', `not valid YAML: ${first.length > 160 ? first.slice(0, 160) + '…' : first}`, { where: file });
   }
   return parseProject(raw, file);
 }

@@ -24,6 +24,8 @@ export function parseOffset(text: string): number {
   else if (/^\d+k$/.test(t)) n = Number(t.slice(0, -1)) * 1024;
   else if (/^\d+$/.test(t)) n = Number(t);
   else throw new MwwError('usage', `--offset ${text}: expected a number such as 0x10000`);
+  // The loader protocol carries flash addresses as 32-bit words.
+  if (!Number.isSafeInteger(n) || n > 0xffffffff) throw new MwwError('usage', `--offset ${text}: beyond the 32-bit flash address range`);
   return n;
 }
 

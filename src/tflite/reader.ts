@@ -58,10 +58,19 @@ function checkHeader(bytes: Uint8Array, source: string): void {
     const shown = /^[\x20-\x7e]{4}$/.test(identText)
       ? `"${identText}"`
       : Array.from(ident, (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new MwwError('input', `not a TFLite model: file identifier (bytes 4-7) is ${shown}, expected "${TFLITE_FILE_IDENTIFIER}"`, {
+    throw new MwwError('input', `not a TFLite model: file identifier (bytes 4-7) is ${shown}, expected "${TFLITE_FILE_IDENTIFIER}"${likelyKind(bytes)}`, {
       where: source,
     });
   }
+}
+
+/** A hint for the common mix-ups: a recording, a manifest or a Keras/HDF5 checkpoint given where the .tflite belongs. */
+function likelyKind(bytes: Uint8Array): string {
+  const head = String.fromCharCode(...bytes.subarray(0, 12));
+  if (head.startsWith('RIFF') && head.slice(8, 12) === 'WAVE') return ' (this is a WAV recording)';
+  if (head.startsWith('\x89HDF')) return ' (this is an HDF5/Keras file: convert it with `mww convert`)';
+  if (/^\s*[{[]/.test(head)) return ' (this looks like JSON, e.g. a manifest: give the .tflite it names)';
+  return '';
 }
 
 // ---------------------------------------------------------------------------------------------- structure

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { noExtraPositionals } from '../args.js';
 import { listBoards } from '../../esphome/boards.js';
 import { ESPHOME_LINES, DEFAULT_LINE, boardLineProblem } from '../../esphome/versions.js';
 
@@ -7,7 +8,8 @@ const command: Command = {
   summary: 'List the voice boards mww can generate ESPHome projects for',
   usage: 'Usage: mww boards [--json]\n\nLists the built-in boards (boards/*.yaml) with chip, microphone and the ESPHome lines each can be generated for.',
   options: {},
-  async run(_args, out) {
+  async run(args, out) {
+    noExtraPositionals(args, this.usage);
     const boards = listBoards();
     const lines = Object.values(ESPHOME_LINES);
     const rows = boards.map((b) => ({

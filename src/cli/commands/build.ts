@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { MwwError } from '../../errors.js';
+import { checkOutputDir } from '../../util/fs.js';
 import { buildProject, HIL_DEFAULT_BAUD, type BuildOptions } from '../../esphome/build.js';
 import { ESPHOME_INSTALL_HINT, findEsphome, firmwareFiles, runEsphomeCompile } from '../../esphome/compile.js';
 import { PROJECT_FILE, projectToBuildOptions, readProject } from '../../project/project.js';
@@ -68,6 +69,7 @@ const command: Command = {
       if (v['esphome-version']) opts.esphomeVersion = v['esphome-version'] as string;
       if (v['voice-assistant']) opts.voiceAssistant = true;
       if (v.model) opts.models = (v.model as string[]).map((p) => ({ path: path.resolve(p), calibration: v.calibration as string[] | undefined }));
+      if (v.vad) opts.vad = { path: path.resolve(v.vad as string) };
     } else {
       const calibration = v.calibration as string[] | undefined;
       opts = {
@@ -88,6 +90,8 @@ const command: Command = {
     }
     if (v.hil || hilBaud !== undefined) opts.hil = { ...opts.hil, ...(hilBaud !== undefined ? { baudRate: Number(hilBaud) } : {}) };
 
+    // A bad --out is reported now, not after the models have been converted and sized.
+    if (opts.out !== undefined) checkOutputDir(opts.out, '--out');
     const rep = await buildProject(opts, (m) => out.info(m));
     const result: Record<string, unknown> = { ...rep, compile: { ran: false } };
     out.line(`${rep.changed ? 'Wrote' : 'Up to date:'} ${rep.dir}`);
@@ -118,8 +122,8 @@ const command: Command = {
     const firmware = firmwareFiles(rep.dir, rep.name);
     result.compile = { ran: true, esphome, exitCode: code, firmware };
     if (code !== 0) {
-      out.result(result);
-      throw new MwwError('io', `esphome compile failed (exit ${code}); its output is above. The generated project is in ${rep.dir}`);
+      // The result rides in the error's details: --json output stays one document, {error: {..., build}}.
+      throw new MwwError('io', `esphome compile failed (exit ${code}); its output is above. The generated project is in ${rep.dir}`, { details: { build: result } });
     }
     out.line('Firmware:');
     for (const f of firmware) out.line(`  ${f}`);

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { MwwError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { esphomeRule, num, str } from '../../detect/cli_args.js';
+import { checkOutputs } from '../args.js';
 import { collectWavs, loadDetectorModel } from '../../detect/pipeline.js';
 import { PARALLEL_MIN_BYTES, defaultJobs, scoreFiles } from '../../detect/parallel.js';
 import { DEFAULT_TARGET_FA_PER_HOUR, chooseCutoff, sweepCutoffs, type SweepPoint } from '../../detect/evaluate.js';
@@ -55,6 +56,7 @@ const command: Command = {
     const jobs = num(args, 'jobs', { min: 1, integer: true });
     const rule = esphomeRule(args);
     const window = num(args, 'window', { min: 1, integer: true });
+    checkOutputs([{ flag: '--plot', path: plot }], [{ flag: '--model', path: modelFile }, { flag: '--vad', path: str(args, 'vad') }, ...[...pos, ...neg].map((p) => ({ flag: 'an input', path: p }))]);
 
     const ww = await loadDetectorModel(modelFile, { window });
     const vad = str(args, 'vad') !== undefined ? await loadDetectorModel(str(args, 'vad')!, { flagPrefix: 'VAD ' }) : undefined;

@@ -4,6 +4,7 @@ import { readWav } from '../../audio/wav.js';
 import { computeFeatures, FEATURE_CHANNELS } from '../../frontend/index.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { Command } from '../command.js';
+import { checkOutputs } from '../args.js';
 
 const usage = `Usage: mww features IN.wav --output OUT.i8 [--u16 OUT.u16] [--json]
 
@@ -36,6 +37,7 @@ const command: Command = {
     const u16Path = args.values.u16;
     if (typeof output !== 'string') throw new MwwError('usage', `missing --output OUT.i8\n\n${usage}`);
     if (u16Path !== undefined && typeof u16Path !== 'string') throw new MwwError('usage', `--u16 needs a path\n\n${usage}`);
+    checkOutputs([{ flag: '--output', path: output }, { flag: '--u16', path: u16Path }], [{ flag: 'IN.wav', path: input }]);
 
     const audio = await readWav(input);
     const { u16, i8, slices } = computeFeatures(audio.samples);

@@ -7,6 +7,7 @@ import { listPorts } from '../../serial/transport/list.js';
 import { openPort } from '../../serial/transport/open.js';
 import { isUsbSerialJtag, type SerialTransport } from '../../serial/transport/types.js';
 import { BootLogReader, type BootReport } from '../../serial/verify.js';
+import { num } from '../args.js';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -54,10 +55,8 @@ const command: Command = {
     if (chip !== undefined && chip !== 'esp32' && chip !== 'esp32s3') throw new MwwError('usage', `--chip ${chip}: mww flashes esp32 and esp32s3`);
     const before = (args.values.before as string | undefined) ?? 'default';
     if (before !== 'default' && before !== 'no-reset') throw new MwwError('usage', `--before ${before}: expected default or no-reset`);
-    const baud = args.values.baud === undefined ? 460800 : Number(args.values.baud);
-    if (!Number.isInteger(baud) || baud < 9600 || baud > 2_000_000) throw new MwwError('usage', `--baud ${String(args.values.baud)}: expected a baud rate such as 115200 or 921600`);
-    const timeoutS = args.values.timeout === undefined ? 20 : Number(args.values.timeout);
-    if (!(timeoutS > 0)) throw new MwwError('usage', `--timeout ${String(args.values.timeout)}: expected seconds > 0`);
+    const baud = num(args, 'baud', { integer: true, min: 9600, max: 2_000_000, what: 'a baud rate such as 115200 or 921600' }) ?? 460800;
+    const timeoutS = num(args, 'timeout', { min: 0, exclusiveMin: true, what: 'a number of seconds' }) ?? 20;
     const verify = args.values['no-verify'] !== true;
 
     const target = await resolveFlashTarget(what, args.values.offset as string | undefined);

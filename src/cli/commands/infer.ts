@@ -4,6 +4,7 @@ import { FEATURES_PER_SLICE, MicroInterpreter } from '../../micro/interpreter.js
 import { readModelFile } from '../../tflite/file.js';
 import { readUserFile, writeFileAtomic } from '../../util/fs.js';
 import type { Command } from '../command.js';
+import { checkOutputs } from '../args.js';
 
 const usage = `Usage: mww infer MODEL.tflite --features IN.i8 --output OUT.u8 [--json]
 
@@ -33,6 +34,7 @@ const command: Command = {
     const outputPath = args.values.output;
     if (typeof featuresPath !== 'string') throw new MwwError('usage', `missing --features IN.i8\n\n${usage}`);
     if (typeof outputPath !== 'string') throw new MwwError('usage', `missing --output OUT.u8\n\n${usage}`);
+    checkOutputs([{ flag: '--output', path: outputPath }], [{ flag: 'MODEL', path: modelPath }, { flag: '--features', path: featuresPath }]);
 
     const { model } = await readModelFile(modelPath);
     const raw = await readUserFile(featuresPath, 'feature file');

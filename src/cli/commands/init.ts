@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from '../command.js';
+import { checkOutputPath } from '../../util/fs.js';
+import { noExtraPositionals } from '../args.js';
 import { MwwError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { planBuild } from '../../esphome/build.js';
@@ -10,7 +12,20 @@ const usage = `Usage: mww init [--board B] [--name N] [--model M]... [--vad M] [
 
 Writes ${PROJECT_FILE} in the current directory: device name, board, wake word model sources and options.
 \`mww build\` then reads it. Without --model the project builds the UNTRAINED demo model.
---hil makes it a hardware-in-loop test project (hil: true, see \`mww build --help\`).`;
+--hil makes it a hardware-in-loop test project (hil: true, see \`mww build --help\`).
+
+Options:
+  --board B               board id (see \`mww boards\`) or path to a board .yaml (default esp32-s3)
+  --name N                device name (default "mww voice")
+  --model M               wake word model: manifest .json, .tflite or checkpoint dir (repeatable)
+  --vad M                 VAD model (manifest .json or .tflite)
+  --esphome-version X     ESPHome line (default ${DEFAULT_LINE})
+  --voice-assistant       hand detections to Home Assistant's voice_assistant
+  --hil                   hardware-in-loop test project
+  --out DIR               where \`mww build\` writes the ESPHome project (default build/<name>)
+  --file PATH             project file to write (default ${PROJECT_FILE})
+  --force                 replace an existing project file
+  --json                  machine-readable result`;
 
 const command: Command = {
   name: 'init',
@@ -30,8 +45,14 @@ const command: Command = {
   },
   async run(args, out) {
     const v = args.values;
+    noExtraPositionals(args, usage);
     const file = (v.file as string | undefined) ?? PROJECT_FILE;
-    if (existsSync(file) && !v.force) throw new MwwError('input', `${file} already exists; pass --force to replace it`, { where: file });
+    checkOutputPath(file, '--file');
+    if (existsSync(file) && !v.force) throw new MwwError('input', `${file} already exists; pass --force to replace it`);
+    // A typo in a model path is reported now, not at build time.
+    for (const [flag, m] of [...((v.model as string[] | undefined) ?? []).map((m) => ['--model', m] as const), ...(v.vad ? [['--vad', v.vad as string] as const] : [])]) {
+      if (!existsSync(m)) throw new MwwError('input', `${flag}: model not found (give a manifest .json, a .tflite or a training checkpoint directory)`, { where: m });
+    }
     const project: Project = {
       version: 1,
       name: (v.name as string | undefined) ?? 'mww voice',

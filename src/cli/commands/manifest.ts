@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from '../command.js';
 import { MwwError } from '../../errors.js';
 import { readUserFile, writeFileAtomic } from '../../util/fs.js';
-import { num, str, strList } from '../../detect/cli_args.js';
+import { checkOutputs, num, str, strList } from '../args.js';
 import { buildManifest, isUrl, writeManifest } from '../../manifest/manifest.js';
 import { readModel } from '../../tflite/reader.js';
 import { checkEsphomeContract } from '../../micro/contract.js';
@@ -31,12 +31,13 @@ Options:
   --esp-nn VERSION     esp-nn version of the target (default 1.1.2, what ESPHome pins)
   --json               {manifest, arena: {value, min, margin, target}, output, modelCopied}`;
 
-function cutoffFromEval(file: string): number {
+async function cutoffFromEval(file: string): Promise<number> {
+  const bytes = await readUserFile(file, 'eval result');
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (e) {
-    throw new MwwError('input', `cannot read the eval result (${(e as Error).message}); expected the output of \`mww eval --json\``, { where: file });
+    throw new MwwError('input', `not JSON (${(e as Error).message.replace(/[^\x20-\x7e]/g, '?')}); expected the output of \`mww eval --json\``, { where: file });
   }
   const c = (json as { chosen?: { cutoff?: unknown } })?.chosen?.cutoff;
   if (typeof c !== 'number' || !(c >= 0 && c <= 1)) throw new MwwError('input', `no "chosen.cutoff" number from 0 to 1 in it; expected the output of \`mww eval --json\``, { where: file });
@@ -70,7 +71,8 @@ const command: Command = {
     const website = str(args, 'website');
     if (website !== undefined && !isUrl(website)) throw new MwwError('usage', `--website must be an http(s) URL such as https://example.com/, got "${website}"`);
     if (str(args, 'cutoff') !== undefined && str(args, 'cutoff-from') !== undefined) throw new MwwError('usage', 'give --cutoff or --cutoff-from, not both');
-    const cutoff = str(args, 'cutoff-from') !== undefined ? cutoffFromEval(str(args, 'cutoff-from')!) : (num(args, 'cutoff', { min: 0, max: 1 }) ?? DEFAULT_CUTOFF);
+    checkOutputs([{ flag: '--output', path: output }], [{ flag: 'the model', path: tflite }, { flag: '--cutoff-from', path: str(args, 'cutoff-from') }]);
+    const cutoff = str(args, 'cutoff-from') !== undefined ? await cutoffFromEval(str(args, 'cutoff-from')!) : (num(args, 'cutoff', { min: 0, max: 1 }) ?? DEFAULT_CUTOFF);
     const window = num(args, 'window', { min: 1, integer: true }) ?? DEFAULT_WINDOW;
     const languages = strList(args, 'languages');
     const chip = str(args, 'target');

@@ -4,6 +4,7 @@ import { MwwError } from '../../errors.js';
 import { realClock } from '../../serial/clock.js';
 import { monitorPort } from '../../serial/monitor.js';
 import { openPort } from '../../serial/transport/open.js';
+import { num } from '../args.js';
 
 const LEVEL_COLOR: Record<string, ColorName> = { E: 'red', W: 'yellow', I: 'green', C: 'magenta', D: 'cyan', V: 'gray', VV: 'gray' };
 
@@ -28,17 +29,13 @@ const command: Command = {
   async run(args, out) {
     const port = args.positionals[0];
     if (!port || args.positionals.length > 1) throw new MwwError('usage', `expected exactly one PORT\n\n${this.usage}`);
-    const baud = args.values.baud === undefined ? 115200 : Number(args.values.baud);
-    if (!Number.isInteger(baud) || baud < 300 || baud > 5_000_000) throw new MwwError('usage', `--baud ${String(args.values.baud)}: expected a baud rate such as 115200`);
+    const baud = num(args, 'baud', { integer: true, min: 300, max: 5_000_000, what: 'a baud rate such as 115200' }) ?? 115200;
+    // Check every flag before taking over Ctrl-C, so a usage error leaves no listener behind.
+    const timeoutS = num(args, 'timeout', { min: 0, exclusiveMin: true, what: 'a number of seconds' });
     const ctrl = new AbortController();
     const onSigint = () => ctrl.abort();
     process.once('SIGINT', onSigint);
-    let timer: NodeJS.Timeout | undefined;
-    if (args.values.timeout !== undefined) {
-      const s = Number(args.values.timeout);
-      if (!(s > 0)) throw new MwwError('usage', `--timeout ${String(args.values.timeout)}: expected seconds > 0`);
-      timer = setTimeout(() => ctrl.abort(), s * 1000);
-    }
+    const timer: NodeJS.Timeout | undefined = timeoutS === undefined ? undefined : setTimeout(() => ctrl.abort(), timeoutS * 1000);
     try {
       await monitorPort({
         path: port,

@@ -12,12 +12,19 @@ import { arenaLoadCheck } from '../../serial/sim/modelLoad.js';
 import { parseOffset } from '../../serial/target.js';
 import { openPort } from '../../serial/transport/open.js';
 import { readUserFile } from '../../util/fs.js';
+import { noExtraPositionals, num } from '../args.js';
 
 /** `--fault corrupt:to-device:5000` etc.: kind, direction, byte position (and for stall, milliseconds). */
 function parseFault(text: string): FaultPlan {
-  const [kind, direction, after, extra] = text.split(':');
+  const [kind, direction, after, extra, ...rest] = text.split(':');
   const kinds: FaultKind[] = ['corrupt', 'drop', 'stall', 'disconnect'];
-  if (!kinds.includes(kind as FaultKind) || (direction !== 'to-device' && direction !== 'from-device') || !/^\d+$/.test(after ?? '')) {
+  if (
+    !kinds.includes(kind as FaultKind) ||
+    (direction !== 'to-device' && direction !== 'from-device') ||
+    !/^\d+$/.test(after ?? '') ||
+    (extra !== undefined && !/^\d+$/.test(extra)) ||
+    rest.length > 0
+  ) {
     throw new MwwError('usage', `--fault ${text}: expected KIND:DIRECTION:BYTE[:MS] with KIND ${kinds.join('|')}, DIRECTION to-device|from-device`);
   }
   return { kind: kind as FaultKind, direction, after: Number(after), stallMs: extra ? Number(extra) : undefined };
@@ -32,11 +39,9 @@ async function runHilSim(args: ParsedArgs, out: Output, usage: string): Promise<
   const models = (args.values.model as string[] | undefined) ?? [];
   if (!device) throw new MwwError('usage', `--device is required\n\n${usage}`);
   if (models.length === 0) throw new MwwError('usage', `--hil needs at least one --model (manifest .json or .tflite) for the virtual board to run\n\n${usage}`);
-  const baudText = args.values.baud as string | undefined;
-  const baudRate = baudText === undefined ? 921600 : Number(baudText);
-  if (!(Number.isInteger(baudRate) && baudRate >= 9600)) throw new MwwError('usage', `--baud ${String(baudText)}: expected an integer ≥ 9600`);
-  const timeout = args.values.timeout === undefined ? undefined : Number(args.values.timeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new MwwError('usage', `--timeout ${String(args.values.timeout)}: expected a positive number of seconds`);
+  noExtraPositionals(args, usage);
+  const baudRate = num(args, 'baud', { integer: true, min: 9600, what: 'a baud rate (an integer)' }) ?? 921600;
+  const timeout = num(args, 'timeout', { min: 0, exclusiveMin: true, what: 'a number of seconds' });
 
   const simModels = await simModelsFromFiles(models);
   const board = new HilSimBoard({ models: simModels, baudRate });
@@ -102,14 +107,15 @@ const command: Command = {
   async run(args, out) {
     if (args.values.hil === true) return runHilSim(args, out, this.usage);
     if (args.values.model !== undefined || args.values.baud !== undefined) throw new MwwError('usage', `--model and --baud belong to the test mode: add --hil\n\n${this.usage}`);
+    noExtraPositionals(args, this.usage);
     const chipName = args.values.chip as string | undefined;
     const device = args.values.device as string | undefined;
     if (!chipName || !device) throw new MwwError('usage', `--chip and --device are required\n\n${this.usage}`);
+    const timeout = num(args, 'timeout', { min: 0, exclusiveMin: true, what: 'a number of seconds' });
     const chip = chipById(chipName);
     const espNn = ((args.values['esp-nn'] as string | undefined) ?? '1.1.2') as EspNnVersion;
     if (!SUPPORTED_TARGETS.some((t) => t.espNn === espNn)) throw new MwwError('usage', `--esp-nn ${espNn}: expected one of ${[...new Set(SUPPORTED_TARGETS.map((t) => t.espNn))].join(', ')}`);
-    const arena = args.values.arena === undefined ? undefined : Number(args.values.arena);
-    if (arena !== undefined && !(Number.isInteger(arena) && arena > 0)) throw new MwwError('usage', `--arena ${String(args.values.arena)}: expected a positive number of bytes`);
+    const arena = num(args, 'arena', { integer: true, min: 1, what: 'a whole number of bytes' });
     const start = (args.values.start as string | undefined) ?? 'rom';
     if (start !== 'rom' && start !== 'app') throw new MwwError('usage', `--start ${start}: expected rom or app`);
     const initialFlash: { offset: number; data: Uint8Array }[] = [];
@@ -150,7 +156,7 @@ const command: Command = {
       };
       process.once('SIGINT', stop);
       port.onDisconnect(stop);
-      if (args.values.timeout !== undefined) setTimeout(stop, Number(args.values.timeout) * 1000).unref?.();
+      if (timeout !== undefined) setTimeout(stop, timeout * 1000).unref?.();
     });
     await port.close().catch(() => {});
     out.result({ chip: chip.id, device, boots: board.boots });

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { MwwError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { esphomeRule, num, str } from '../../detect/cli_args.js';
+import { checkOutputs } from '../args.js';
 import { DETECTION_TIME_CONVENTION } from '../../detect/simulate.js';
 import { DEFAULT_CUTOFF, DEFAULT_WINDOW, collectWavs, loadDetectorModel, reportFor, type DetectorModel, type FileReport } from '../../detect/pipeline.js';
 import { scoreFiles } from '../../detect/parallel.js';
@@ -55,12 +56,15 @@ const command: Command = {
     const rule = esphomeRule(args);
     const cutoff = num(args, 'cutoff', { min: 0, max: 1 });
     const window = num(args, 'window', { min: 1, integer: true });
+    checkOutputs([{ flag: '--plot', path: plot }], [{ flag: '--model', path: modelFile }, { flag: '--vad', path: str(args, 'vad') }, ...args.positionals.map((p) => ({ flag: 'an input', path: p }))]);
 
     const ww = await loadDetectorModel(modelFile, { cutoff, window });
     const vad = str(args, 'vad') !== undefined ? await loadDetectorModel(str(args, 'vad')!, { flagPrefix: 'VAD ' }) : undefined;
     const files = await collectWavs(args.positionals);
 
-    const scored = await scoreFiles(files, { model: ww.model, modelPath: ww.modelPath, vadModel: vad?.model, vadModelPath: vad?.modelPath });
+    const progress = files.length > 1 ? out.progress('scoring', files.length) : null;
+    const scored = await scoreFiles(files, { model: ww.model, modelPath: ww.modelPath, vadModel: vad?.model, vadModelPath: vad?.modelPath }, { onDone: (d) => progress?.update(d) });
+    progress?.done();
     const reports: FileReport[] = scored.map((s) => reportFor(s, ww, rule, vad));
 
     if (plot) {
