@@ -2,6 +2,7 @@
  * Turning command-line strings into checked values, shared by every command so that a bad flag always gets
  * the same kind of message: `--NAME must be WHAT, got "TEXT"` (exit 2), before any file is read or written.
  */
+import { parseEsphomeRule, type EsphomeRule } from '../detect/rules.js';
 import { MwwError } from '../errors.js';
 import { checkOutputPath, samePath } from '../util/fs.js';
 import type { ParsedArgs } from './command.js';
@@ -91,4 +92,13 @@ export function checkOutputs(outputs: { flag: string; path: string | undefined }
     }
     checkOutputPath(o.path, o.flag);
   }
+}
+
+/** `--esphome 2024.11|2025`: which of ESPHome's two detection rules to simulate (default 2025). */
+export function esphomeRule(args: ParsedArgs): EsphomeRule {
+  const s = str(args, 'esphome');
+  if (s === undefined) return '2025';
+  const r = parseEsphomeRule(s);
+  if (!r) throw new MwwError('usage', `--esphome must be 2024.11 or 2025 (the two decision rules ESPHome has used), got "${s}"`);
+  return r;
 }

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { collectWavs, loadDetectorModel } from '../../detect/pipeline.js';
-import { esphomeRule, num, str } from '../../detect/cli_args.js';
+import { esphomeRule, num, str } from '../args.js';
 import { MwwError } from '../../errors.js';
 import { hilFile, pickDeviceModel, type HilFileReport } from '../../hil/run.js';
 import { HilSession } from '../../hil/session.js';
