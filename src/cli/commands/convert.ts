@@ -24,7 +24,7 @@ const FLAG_OPTIONS = [
 
 const command: Command = {
   name: 'convert',
-  summary: 'convert a microWakeWord checkpoint (or float streaming TFLite) to the int8 streaming TFLite ESPHome runs',
+  summary: 'Convert a microWakeWord checkpoint (or float streaming TFLite) to the int8 streaming TFLite ESPHome runs',
   usage: [
     'Usage: mww convert SOURCE --calibration PATH [--calibration PATH…] --output MODEL.tflite [options]',
     '',

@@ -28,7 +28,7 @@ Options:
 
 const command: Command = {
   name: 'eval',
-  summary: 'false rejections and false accepts per hour over recordings; choose the cutoff',
+  summary: 'Measure false rejections and false accepts per hour over recordings; choose the cutoff',
   usage,
   options: {
     model: { type: 'string' },

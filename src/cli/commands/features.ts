@@ -23,7 +23,7 @@ Options:
 
 const command: Command = {
   name: 'features',
-  summary: 'compute the device-identical int8 feature slices of a WAV file',
+  summary: 'Compute the device-identical int8 feature slices of a WAV file',
   usage,
   options: {
     output: { type: 'string', short: 'o' },

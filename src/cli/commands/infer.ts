@@ -20,7 +20,7 @@ Options:
 
 const command: Command = {
   name: 'infer',
-  summary: 'run a model on int8 feature slices, bit-exact with TFLM (one uint8 per invoke)',
+  summary: 'Run a model on int8 feature slices, bit-exact with TFLM (one uint8 per invoke)',
   usage,
   options: {
     features: { type: 'string' },

@@ -46,7 +46,7 @@ async function cutoffFromEval(file: string): Promise<number> {
 
 const command: Command = {
   name: 'manifest',
-  summary: 'write an ESPHome V2 manifest for a model, with the exact tensor arena size',
+  summary: 'Write an ESPHome V2 manifest for a model, with the exact tensor arena size',
   usage,
   options: {
     'wake-word': { type: 'string' },

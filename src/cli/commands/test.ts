@@ -36,7 +36,7 @@ function describeModel(m: DetectorModel): string {
 
 const command: Command = {
   name: 'test',
-  summary: 'run recordings through the device pipeline and show when the wake word fires',
+  summary: 'Run recordings through the device pipeline and show when the wake word fires',
   usage,
   options: {
     model: { type: 'string' },
