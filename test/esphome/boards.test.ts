@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { listBoards, loadBoard, BOARDS_DIR } from '../../src/esphome/boards.js';
-import { parseBoard } from '../../src/esphome/board-schema.js';
+import { listBoards, loadBoard } from '../../src/esphome/boards.js';
 import { ESPHOME_LINES, boardLineProblem, resolveLine } from '../../src/esphome/versions.js';
 import { runCli } from '../helpers/cli.js';
-
-const base = (): Record<string, any> => parse(readFileSync(path.join(BOARDS_DIR, 'esp32-s3.yaml'), 'utf8'));
-
-function boardError(edit: (b: Record<string, any>) => void): string {
-  const b = base();
-  edit(b);
-  try {
-    parseBoard(b, 'my-board.yaml');
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected the board to be rejected');
-}
+import { boardError } from './helpers.js';
 
 describe('boards as data', () => {
   it('ships at least eight valid boards including the required five', () => {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { parse, type Tags } from 'yaml';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { HIL_COMPONENT_DIR } from '../../src/esphome/build.js';
+import { BOARDS_DIR } from '../../src/esphome/boards.js';
+import { parseBoard } from '../../src/esphome/board-schema.js';
 
 /** ESPHome's YAML tags, so generated configs parse with the `yaml` package as ESPHome would read them. */
 export const ESPHOME_TAGS: Tags = [
@@ -54,4 +56,19 @@ export function mwwHilSchema(): { keys: string[]; ranges: Record<string, { min: 
     if (m[2] !== undefined) ranges[key] = { min: Number(m[2]), max: Number(m[3]) };
   }
   return { keys, ranges };
+}
+
+/**
+ * The message parseBoard gives for the generic ESP32-S3 board file after `edit`; fails the test if the edited
+ * board is accepted.
+ */
+export function boardError(edit: (b: Record<string, any>) => void): string {
+  const b = parse(readFileSync(path.join(BOARDS_DIR, 'esp32-s3.yaml'), 'utf8')) as Record<string, any>;
+  edit(b);
+  try {
+    parseBoard(b, 'my-board.yaml');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected the board to be rejected');
 }

@@ -1,45 +1,26 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { ptyTestsEnabled, usePtyPair } from '../helpers/pty.js';
 import { openPort } from '../../src/serial/transport/open.js';
 import { images } from './fixtures.js';
 
 /** `mww sim --device` on one end of a socat pseudo-terminal pair, `mww flash` on the other. Needs socat. */
-const hasSocat = spawnSync('socat', ['-V']).status === 0;
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
-if (!hasSocat && !inCi) console.warn('SKIPPED pty tests: socat is not installed (apt-get install socat)');
-
-(hasSocat || inCi ? describe : describe.skip)('over a real pseudo-terminal (socat)', () => {
-  let socat: ChildProcess;
-  let dir: string;
-  let a: string;
-  let b: string;
-  beforeAll(async () => {
-    if (!hasSocat) throw new Error('socat is required under CI=true');
-    dir = mkdtempSync(path.join(os.tmpdir(), 'mww-pty-'));
-    a = path.join(dir, 'board');
-    b = path.join(dir, 'host');
-    socat = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !(existsSync(a) && existsSync(b)); i++) await new Promise((r) => setTimeout(r, 20));
-  });
-  afterAll(() => {
-    socat?.kill();
-  });
+(ptyTestsEnabled('pty tests') ? describe : describe.skip)('over a real pseudo-terminal (socat)', () => {
+  const pty = usePtyPair('mww-pty-');
 
   it('mww sim --device + mww flash --before no-reset: writes, verifies, reboots through the loader, boot log verified', async () => {
     const { app } = images('esp32', []);
-    const file = path.join(dir, 'app.bin');
+    const file = path.join(pty.dir, 'app.bin');
     writeFileSync(file, app);
     const { buildBootArea } = await import('../../src/serial/images/index.js');
     const { chipById } = await import('../../src/serial/chips/index.js');
-    const boot = path.join(dir, 'boot.bin');
+    const boot = path.join(pty.dir, 'boot.bin');
     writeFileSync(boot, buildBootArea(chipById('esp32')));
-    const sim = runCli(['sim', '--chip', 'esp32', '--device', a, '--flash', `${boot}@0x0`, '--timeout', '4']);
+    const sim = runCli(['sim', '--chip', 'esp32', '--device', pty.board, '--flash', `${boot}@0x0`, '--timeout', '4']);
     await new Promise((r) => setTimeout(r, 300));
-    const r = await runCli(['flash', b, file, '--before', 'no-reset', '--baud', '460800', '--timeout', '5']);
+    const r = await runCli(['flash', pty.host, file, '--before', 'no-reset', '--baud', '460800', '--timeout', '5']);
     expect(r.stderr).toContain('connected to ESP32');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wrote app\.bin: \d+ bytes at 0x10000 .* verified/);
@@ -49,9 +30,9 @@ if (!hasSocat && !inCi) console.warn('SKIPPED pty tests: socat is not installed 
   }, 30_000);
 
   it('a port already opened by another program is reported busy', async () => {
-    const first = await openPort(b);
+    const first = await openPort(pty.host);
     try {
-      await expect(openPort(b)).rejects.toThrow(`port ${b} is busy`);
+      await expect(openPort(pty.host)).rejects.toThrow(`port ${pty.host} is busy`);
     } finally {
       await first.close();
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { inflateSync, constants as zc } from 'node:zlib';
 import type { ChipSpec } from '../chips/index.js';
 import type { Clock } from '../clock.js';
-import { Op, SYNC_VALUE, checksum, concat, decodeRequest, encodeResponse, u32le } from '../protocol.js';
+import { Op, SYNC_VALUE, checksum, concat, decodeRequest, encodeResponse } from '../protocol.js';
 import { SlipDecoder, slipEncode } from '../slip.js';
 import type { Signals } from '../transport/types.js';
 import { bootLog, type ModelLoadCheck } from './boot.js';
