@@ -206,8 +206,20 @@ export function quantizeGraph(g: FloatGraph, r: Ranges, opts: { description?: st
   g.tensors.forEach((t, i) => t.kind === 'activation' && order.push(i));
   const index = new Map<number, number>();
   const tensors: Tensor[] = [];
+  // TF's converter emits each distinct int32 constant (shapes, slice bounds, strides) once; every tensor costs a
+  // TfLiteEvalTensor in the device's arena, so duplicates would make the model need more arena than TF's.
+  const int32Constants = new Map<string, number>();
   for (const i of order) {
     const t = g.tensors[i]!;
+    if (t.kind === 'int32') {
+      const key = `${t.shape.join(',')}|${Array.from(t.i32!).join(',')}`;
+      const seen = int32Constants.get(key);
+      if (seen !== undefined) {
+        index.set(i, seen);
+        continue;
+      }
+      int32Constants.set(key, tensors.length);
+    }
     index.set(i, tensors.length);
     switch (t.kind) {
       case 'input':

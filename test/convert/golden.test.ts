@@ -132,6 +132,10 @@ for (const c of CASES) {
       expect(variables.length).toBe(golden.subgraphs[1]!.operators.length / 2);
     });
 
+    it('has as many tensors as TensorFlow emits (identical constants shared), so the device needs no extra arena', () => {
+      for (const g of [0, 1]) expect(mine.subgraphs[g]!.tensors.length).toBe(golden.subgraphs[g]!.tensors.length);
+    });
+
     it('gives TFLM\'s outputs on probe_io.json', () => {
       const probe = JSON.parse(readFileSync(sharedPath(c.dir, 'probe_io.json'), 'utf8'));
       const expected: number[] = probe[c.probeKey];
