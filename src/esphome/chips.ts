@@ -1,8 +1,10 @@
 /**
  * GPIO facts per chip that board validation needs (ESP32 and ESP32-S3 datasheets; summarised in
- * ../shared/docs/boards.md). Same chip names as the arena calculator's `Chip`.
+ * ../shared/docs/boards.md). `Chip` is the arena calculator's.
  */
-export type Chip = 'esp32' | 'esp32s3';
+import type { Chip } from '../micro/arena/targets.js';
+
+export type { Chip };
 
 export interface ChipInfo {
   label: string;

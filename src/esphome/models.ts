@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, statSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import type { Chip } from './chips.js';
 import type { EsphomeLine } from './versions.js';
 import { cppIdentifier } from './names.js';
 import { trackTemp, untrackTemp } from '../util/fs.js';
+import { sha256Hex } from '../util/hash.js';
 
 /** Where a wake word comes from: a manifest (.json), a bare .tflite, or a training checkpoint directory. */
 export interface ModelSource {
@@ -122,10 +122,6 @@ export async function demoModelSource(): Promise<{ tflite: Uint8Array; cleanup: 
   }
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** Check the model against ESPHome's loader and size its arena for the board: the project's view of a model. */
 function finish(opts: {
   tflite: Uint8Array;
@@ -160,7 +156,7 @@ function finish(opts: {
     tensorArenaSize: arena,
     minimumEsphomeVersion: opts.base?.micro.minimum_esphome_version,
   });
-  return { id, wakeWord, tflite: opts.tflite, sha256: sha256(opts.tflite), arena, manifest, manifestJson: manifestToJson(manifest), untrained: opts.untrained, source: opts.source };
+  return { id, wakeWord, tflite: opts.tflite, sha256: sha256Hex(opts.tflite), arena, manifest, manifestJson: manifestToJson(manifest), untrained: opts.untrained, source: opts.source };
 }
 
 /** Load, convert if needed, check and size one model for the project. */

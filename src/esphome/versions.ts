@@ -1,8 +1,7 @@
 import { MwwError } from '../errors.js';
 import type { Board } from './board-schema.js';
+import type { EspNnVersion } from '../micro/arena/targets.js';
 
-/** ESP-NN versions the arena calculator models (same literals as `src/micro/arena`). */
-export type EspNn = '1.1.2' | '1.2.1' | '1.2.3';
 
 /**
  * An ESPHome release line mww generates configs for. Configs that validate on one line are rejected by the
@@ -18,7 +17,7 @@ export interface EsphomeLine {
    * the 2025 lines float `^1.1.0`, so a fresh build can resolve to 1.1.x or any 1.2.x: the arena is sized
    * for the worst of them.
    */
-  espNn: EspNn[];
+  espNn: EspNnVersion[];
   /** `esp32: cpu_frequency:` exists. */
   cpuFrequency: boolean;
   /** `media_player: platform: speaker` exists (voice_assistant plays replies through it). */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MwwError } from '../errors.js';
@@ -7,6 +6,7 @@ import type { FlashRegion } from './flash.js';
 import { findIdentityText, headerChipId } from './image.js';
 import { APP_OFFSET } from './partitions.js';
 import type { ExpectedBuild } from './verify.js';
+import { sha256Hex } from '../util/hash.js';
 
 export interface FlashTarget {
   regions: FlashRegion[];
@@ -45,10 +45,6 @@ export function findEsphomeOutput(dir: string): { factory?: string; app?: string
   return out;
 }
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** Everything BUILD_DIR says about what the board should report. */
 function expectedFromBuild(dir: string, firmware: Uint8Array): { expected: ExpectedBuild; logsOnUart0: boolean } {
   const expected: ExpectedBuild = {};
@@ -57,7 +53,7 @@ function expectedFromBuild(dir: string, firmware: Uint8Array): { expected: Expec
     expected.models = readdirSync(modelsDir)
       .filter((f) => f.endsWith('.tflite'))
       .sort()
-      .map((f) => ({ file: path.join('models', f), sha256: sha256(readFileSync(path.join(modelsDir, f))) }));
+      .map((f) => ({ file: path.join('models', f), sha256: sha256Hex(readFileSync(path.join(modelsDir, f))) }));
   }
   const idText = findIdentityText(firmware);
   if (idText) {
