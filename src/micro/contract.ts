@@ -7,6 +7,8 @@
 import { TensorType, type TfliteModel } from '../tflite/model.js';
 import { isEsphomeOp, opCodeOf, opName } from '../tflite/ops.js';
 import { variableArena } from './arena/index.js';
+import { FEATURES_PER_SLICE } from './interpreter.js';
+import { typeName } from './tensor.js';
 
 export interface ContractResult {
   ok: boolean;
@@ -15,10 +17,9 @@ export interface ContractResult {
   stride: number;
 }
 
-export const FEATURES_PER_SLICE = 40;
 export const TFLITE_SCHEMA_VERSION = 3;
 
-const typeName = (t: TensorType): string => TensorType[t] ?? `type ${t}`;
+/** Shapes as ESPHome's docs write them: [1, 3, 40]. */
 const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 export function checkEsphomeContract(model: TfliteModel): ContractResult {

@@ -102,7 +102,7 @@ export class MicroGraph {
           output: (k) => tensorAt(op.outputs, k, 'output', false)!,
           fail,
           variables: this.variables,
-          resourceIdOf: (t) => resourceIds.get(t),
+          resourceIdOf: (t) => resourceIds.get(t) ?? fail(`input '${t.name}' is not the output of a VAR_HANDLE operator`),
           setResourceId: (t, id) => {
             resourceIds.set(t, id);
           },

@@ -6,7 +6,7 @@
 import { MwwError } from '../errors.js';
 import { TensorType, type TfliteModel } from '../tflite/model.js';
 import { MicroGraph } from './graph.js';
-import { shapeText, typeName, type RuntimeTensor } from './tensor.js';
+import { elementCount, shapeText, typeName, type RuntimeTensor } from './tensor.js';
 
 /** Number of int8 features per slice (the microfrontend's 40 channels). */
 export const FEATURES_PER_SLICE = 40;
@@ -15,8 +15,6 @@ export class MicroInterpreter {
   /** Feature slices consumed per invoke (the input's second dimension). */
   readonly stride: number;
   readonly inputShape: number[];
-  readonly outputShape: number[];
-  readonly outputType: TensorType;
   private readonly graph: MicroGraph;
   private readonly input: RuntimeTensor;
   private readonly output: RuntimeTensor;
@@ -27,8 +25,6 @@ export class MicroInterpreter {
     this.output = output;
     this.stride = stride;
     this.inputShape = [...input.shape];
-    this.outputShape = [...output.shape];
-    this.outputType = output.type;
   }
 
   static create(model: TfliteModel, opts: { source?: string } = {}): MicroInterpreter {
@@ -53,7 +49,7 @@ export class MicroInterpreter {
       throw new MwwError('unsupported', `output tensor '${outT.name}' is ${typeName(outT.type)}; expected uint8`, { where: source });
     }
     const shape = inT.shape;
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = elementCount(shape);
     const stride = shape.length >= 2 ? shape[shape.length - 2]! : 1;
     if (shape[shape.length - 1] !== FEATURES_PER_SLICE || size !== stride * FEATURES_PER_SLICE) {
       throw new MwwError('unsupported', `input tensor '${inT.name}' has shape ${shapeText(shape)}; expected [1, stride, ${FEATURES_PER_SLICE}]`, { where: source });
@@ -92,7 +88,14 @@ export function runStreaming(model: TfliteModel, features: Int8Array, opts: { so
   if (features.length % FEATURES_PER_SLICE !== 0) {
     throw new MwwError('input', `${features.length} feature bytes are not a whole number of ${FEATURES_PER_SLICE}-byte slices`);
   }
-  const interpreter = MicroInterpreter.create(model, opts);
+  return invokeStream(MicroInterpreter.create(model, opts), features);
+}
+
+/**
+ * Invokes `interpreter` on consecutive `stride × 40` frames of `features`, in order, from its current state;
+ * a trailing partial frame is dropped. One output byte per invoke.
+ */
+export function invokeStream(interpreter: MicroInterpreter, features: Int8Array): Uint8Array {
   const frame = interpreter.stride * FEATURES_PER_SLICE;
   const invokes = Math.floor(features.length / frame);
   const out = new Uint8Array(invokes);

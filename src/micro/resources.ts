@@ -3,6 +3,11 @@
  * A variable's buffer is allocated when the first ASSIGN_VARIABLE that writes it is prepared (its size is that
  * value's size), zero-filled, and zero-filled again by reset().
  */
+/** How TFLM's MicroResourceVariables tells variables apart: the (container, shared_name) pair. */
+export function resourceKey(container: string, sharedName: string): string {
+  return `${container}\u0000${sharedName}`;
+}
+
 export class ResourceVariables {
   private readonly keys: string[] = [];
   private readonly names: string[] = [];
@@ -11,7 +16,7 @@ export class ResourceVariables {
 
   /** The id of (container, sharedName), created when not yet known (TFLM CreateIdIfNoneFound). */
   idFor(container: string, sharedName: string): number {
-    const key = `${container}\u0000${sharedName}`;
+    const key = resourceKey(container, sharedName);
     const found = this.keys.indexOf(key);
     if (found >= 0) return found;
     this.keys.push(key);
@@ -36,13 +41,6 @@ export class ResourceVariables {
       this.buffers[id] = buf;
     }
     return buf;
-  }
-
-  /** Total bytes of all allocated variable buffers. */
-  get totalBytes(): number {
-    let n = 0;
-    for (const b of this.buffers) n += b?.byteLength ?? 0;
-    return n;
   }
 
   resetAll(): void {

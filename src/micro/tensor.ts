@@ -31,6 +31,11 @@ export function elementCount(shape: readonly number[]): number {
   return n;
 }
 
+/** Bytes of a tensor's data (TfLiteEvalTensorByteLength): element count × element size. */
+export function tensorBytes(t: { readonly shape: readonly number[]; readonly type: TensorType }): number {
+  return elementCount(t.shape) * tensorTypeSize(t.type);
+}
+
 export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }

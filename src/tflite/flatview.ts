@@ -180,18 +180,19 @@ export class FlatView {
   }
 
   fieldI32Array(t: FbTable, id: number, name: string): number[] | undefined {
-    const v = this.fieldVector(t, id, 4, name);
-    if (!v) return undefined;
-    const out = new Array<number>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = this.i32(v.start + 4 * i);
-    return out;
+    return this.fieldWords(t, id, name, false);
   }
 
   fieldF32Array(t: FbTable, id: number, name: string): number[] | undefined {
+    return this.fieldWords(t, id, name, true);
+  }
+
+  /** A vector of 4-byte little-endian values, as int32 or float32. */
+  private fieldWords(t: FbTable, id: number, name: string, float: boolean): number[] | undefined {
     const v = this.fieldVector(t, id, 4, name);
     if (!v) return undefined;
     const out = new Array<number>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = this.f32(v.start + 4 * i);
+    for (let i = 0; i < v.length; i++) out[i] = float ? this.f32(v.start + 4 * i) : this.i32(v.start + 4 * i);
     return out;
   }
 

@@ -50,13 +50,6 @@ export function opName(code: number): string {
   return `UNKNOWN_OP_${code}`;
 }
 
-/** The builtin code for a schema name, or undefined. */
-export function opCodeByName(name: string): number | undefined {
-  const i = BUILTIN_NAMES.indexOf(name);
-  if (i >= 0) return i;
-  return name === 'TEMP_STREAMING_CONV_2D' ? TEMP_STREAMING_CONV_2D : undefined;
-}
-
 /**
  * The 20 operators ESPHome's micro_wake_word registers in its `MicroMutableOpResolver<20>`, in its registration
  * order. A model using any other op fails to load on the device.

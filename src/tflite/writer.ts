@@ -6,7 +6,7 @@
  * int32 code, and VAR_HANDLE names written even when empty.
  */
 import { Builder, type Offset } from 'flatbuffers';
-import { OPTIONS_TYPE } from './options.js';
+import { OPTIONS_TYPE, optionFields } from './options.js';
 import { TFLITE_FILE_IDENTIFIER } from './reader.js';
 import type {
   BuiltinOptions,
@@ -195,104 +195,20 @@ function writeOperator(b: Builder, op: Operator): Offset {
   return b.endObject();
 }
 
+/** An options table, field by field as options.ts lays it out (vectors and strings first: children before parents). */
 function writeOptions(b: Builder, o: BuiltinOptions): Offset {
-  const bool = (x: boolean): number => (x ? 1 : 0);
-  switch (o.kind) {
-    case 'Conv2DOptions':
-      b.startObject(7);
-      b.addFieldInt8(0, o.padding, 0);
-      b.addFieldInt32(1, o.strideW, 0);
-      b.addFieldInt32(2, o.strideH, 0);
-      b.addFieldInt8(3, o.fusedActivation, 0);
-      b.addFieldInt32(4, o.dilationW, 1);
-      b.addFieldInt32(5, o.dilationH, 1);
-      return b.endObject();
-    case 'DepthwiseConv2DOptions':
-      b.startObject(7);
-      b.addFieldInt8(0, o.padding, 0);
-      b.addFieldInt32(1, o.strideW, 0);
-      b.addFieldInt32(2, o.strideH, 0);
-      b.addFieldInt32(3, o.depthMultiplier, 0);
-      b.addFieldInt8(4, o.fusedActivation, 0);
-      b.addFieldInt32(5, o.dilationW, 1);
-      b.addFieldInt32(6, o.dilationH, 1);
-      return b.endObject();
-    case 'Pool2DOptions':
-      b.startObject(6);
-      b.addFieldInt8(0, o.padding, 0);
-      b.addFieldInt32(1, o.strideW, 0);
-      b.addFieldInt32(2, o.strideH, 0);
-      b.addFieldInt32(3, o.filterWidth, 0);
-      b.addFieldInt32(4, o.filterHeight, 0);
-      b.addFieldInt8(5, o.fusedActivation, 0);
-      return b.endObject();
-    case 'FullyConnectedOptions':
-      b.startObject(4);
-      b.addFieldInt8(0, o.fusedActivation, 0);
-      b.addFieldInt8(1, o.weightsFormat, 0);
-      b.addFieldInt8(2, bool(o.keepNumDims), 0);
-      b.addFieldInt8(3, bool(o.asymmetricQuantizeInputs), 0);
-      return b.endObject();
-    case 'ConcatenationOptions':
-      b.startObject(2);
-      b.addFieldInt32(0, o.axis, 0);
-      b.addFieldInt8(1, o.fusedActivation, 0);
-      return b.endObject();
-    case 'AddOptions':
-      b.startObject(2);
-      b.addFieldInt8(0, o.fusedActivation, 0);
-      b.addFieldInt8(1, bool(o.potScaleInt16), 1);
-      return b.endObject();
-    case 'ReshapeOptions': {
-      const newShape = int32Vector(b, o.newShape);
-      b.startObject(1);
-      b.addFieldOffset(0, newShape, 0);
-      return b.endObject();
-    }
-    case 'MulOptions':
-      b.startObject(1);
-      b.addFieldInt8(0, o.fusedActivation, 0);
-      return b.endObject();
-    case 'ReducerOptions':
-      b.startObject(1);
-      b.addFieldInt8(0, bool(o.keepDims), 0);
-      return b.endObject();
-    case 'StridedSliceOptions':
-      b.startObject(6);
-      b.addFieldInt32(0, o.beginMask, 0);
-      b.addFieldInt32(1, o.endMask, 0);
-      b.addFieldInt32(2, o.ellipsisMask, 0);
-      b.addFieldInt32(3, o.newAxisMask, 0);
-      b.addFieldInt32(4, o.shrinkAxisMask, 0);
-      b.addFieldInt8(5, bool(o.offset), 0);
-      return b.endObject();
-    case 'PackOptions':
-      b.startObject(2);
-      b.addFieldInt32(0, o.valuesCount, 0);
-      b.addFieldInt32(1, o.axis, 0);
-      return b.endObject();
-    case 'SplitVOptions':
-      b.startObject(1);
-      b.addFieldInt32(0, o.numSplits, 0);
-      return b.endObject();
-    case 'CallOnceOptions':
-      b.startObject(1);
-      b.addFieldInt32(0, o.initSubgraphIndex, 0);
-      return b.endObject();
-    case 'VarHandleOptions': {
-      // Written even when empty: TFLM matches handles on these strings and TF always writes both.
-      const container = b.createString(o.container);
-      const sharedName = b.createString(o.sharedName);
-      b.startObject(2);
-      b.addFieldOffset(0, container, 0);
-      b.addFieldOffset(1, sharedName, 0);
-      return b.endObject();
-    }
-    case 'PadOptions':
-    case 'QuantizeOptions':
-    case 'ReadVariableOptions':
-    case 'AssignVariableOptions':
-      b.startObject(0);
-      return b.endObject();
-  }
+  const fields = optionFields(o.kind);
+  const values = o as unknown as Record<string, number | boolean | string | number[]>;
+  const children = fields.map((f) =>
+    f.type === 'i32s' ? int32Vector(b, values[f.key] as number[]) : f.type === 'string' ? b.createString(values[f.key] as string) : 0,
+  );
+  b.startObject(fields.length === 0 ? 0 : fields[fields.length - 1]!.id + 1);
+  fields.forEach((f, i) => {
+    const v = values[f.key];
+    const dflt = f.dflt ?? 0;
+    if (f.type === 'i8' || f.type === 'bool') b.addFieldInt8(f.id, Number(v), dflt);
+    else if (f.type === 'i32') b.addFieldInt32(f.id, v as number, dflt);
+    else b.addFieldOffset(f.id, children[i]!, 0);
+  });
+  return b.endObject();
 }

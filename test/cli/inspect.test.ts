@@ -67,7 +67,8 @@ describeShared('mww inspect', () => {
   it('bad flags are usage errors', async () => {
     expect((await runCli(['inspect', nabu, '--target', 'esp8266'])).stderr).toContain('unknown target chip "esp8266"');
     expect((await runCli(['inspect', nabu, '--esp-nn', '9.9'])).code).toBe(2);
-    expect((await runCli(['inspect', nabu, '--arena', 'lots'])).stderr).toContain('--arena expects a positive whole number');
+    expect((await runCli(['inspect', nabu, '--arena', 'lots'])).stderr).toContain('--arena must be a whole number of bytes > 0, got "lots"');
+    expect((await runCli(['inspect', nabu, '--arena', '0'])).code).toBe(2);
     expect((await runCli(['inspect'])).stderr).toContain('missing MODEL.tflite');
   });
 

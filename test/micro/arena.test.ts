@@ -48,6 +48,11 @@ describeShared('arena: golden arena.json', () => {
   const entry = (c: (typeof cases)[number]): GoldenEntry =>
     c.target.chip === 'esp32' ? golden[c.model]!.esp32 : golden[c.model]!.esp32s3[c.key]!;
 
+  it('covers every model and target arena.json lists', () => {
+    expect(Object.keys(golden).sort()).toEqual([...MODELS].sort());
+    for (const m of MODELS) expect(Object.keys(golden[m]!.esp32s3).sort(), m).toEqual(['esp-nn 1.1.2', 'esp-nn 1.2.1', 'esp-nn 1.2.3']);
+  });
+
   for (const c of cases) {
     it(`${c.model} on ${c.target.chip} ${c.target.chip === 'esp32s3' ? c.key : ''}: minimum and arena_used_bytes`, () => {
       const r = computeArena(models.get(c.model)!, c.target);

@@ -3,16 +3,7 @@ import { expect, it } from 'vitest';
 import { MicroInterpreter, runStreaming } from '../../src/micro/interpreter.js';
 import { readModel } from '../../src/tflite/reader.js';
 import { describeShared, sharedPath } from '../helpers/shared.js';
-import { mulberry32 } from '../../src/util/prng.js';
-
-
-/** Probe input: int8 = floor(u / 2^32 · 256) − 128 for successive mulberry32 outputs u. */
-export function probeInput(seed: number, count: number): Int8Array {
-  const next = mulberry32(seed);
-  const out = new Int8Array(count);
-  for (let i = 0; i < count; i++) out[i] = Math.floor(next() * 256) - 128;
-  return out;
-}
+import { PROBE_SEED, probeInput } from './probe.js';
 
 const loadModel = (path: string) => readModel(new Uint8Array(readFileSync(path)), path);
 
@@ -35,7 +26,7 @@ describeShared('runtime: fixture probe (TFLM outputs)', () => {
   it('golden.tflite matches outputs_uint8_tflm', () => {
     const probe = JSON.parse(readFileSync(sharedPath('golden', 'fixture_okay_nabu_v2', 'probe_io.json'), 'utf8')) as { outputs_uint8_tflm: number[] };
     const n = probe.outputs_uint8_tflm.length;
-    const got = runStreaming(loadModel(sharedPath('golden', 'fixture_okay_nabu_v2', 'golden.tflite')), probeInput(0xc0ffee, n * 120));
+    const got = runStreaming(loadModel(sharedPath('golden', 'fixture_okay_nabu_v2', 'golden.tflite')), probeInput(PROBE_SEED, n * 120));
     expect(Array.from(got)).toEqual(probe.outputs_uint8_tflm);
   });
 });
@@ -51,7 +42,7 @@ describeShared('runtime: variant probes (ADD, MUL, AVERAGE_POOL_2D, MAX_POOL_2D)
       };
       const frame = probe.input_shape.reduce((a, b) => a * b, 1);
       const longN = probe.long.outputs_uint8.length;
-      const input = probeInput(0xc0ffee, longN * frame);
+      const input = probeInput(PROBE_SEED, longN * frame);
       const interp = MicroInterpreter.create(loadModel(`${dir}/golden.tflite`));
       const got: number[] = [];
       for (let i = 0; i < longN; i++) got.push(interp.invoke(input.subarray(i * frame, (i + 1) * frame)));

@@ -1,10 +1,11 @@
 /** `mww infer` end to end through the CLI (runCli runs bin/mww's code path in-process). */
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { describeShared, sharedPath } from '../helpers/shared.js';
+import { PROBE_SEED, probeInput } from './probe.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mww-infer-'));
 
@@ -12,13 +13,38 @@ describeShared('mww infer', () => {
   const model = sharedPath('models', 'okay_nabu.tflite');
   const features = sharedPath('golden', 'audio', 'okay_nabu.features.i8');
 
-  it('reproduces golden/runtime byte for byte', async () => {
-    const out = path.join(tmp, 'okay_nabu.u8');
-    const r = await runCli(['infer', model, '--features', features, '--output', out]);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/invokes .*stride 3/);
-    expect(readFileSync(out).equals(readFileSync(sharedPath('golden', 'runtime', 'okay_nabu__okay_nabu.u8')))).toBe(true);
+  it('reproduces every file of golden/runtime byte for byte', async () => {
+    const files = readdirSync(sharedPath('golden', 'runtime')).filter((f) => f.endsWith('.u8'));
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    for (const file of files) {
+      const [wav, name] = file.replace(/\.u8$/, '').split('__') as [string, string];
+      const out = path.join(tmp, file);
+      const r = await runCli(['infer', sharedPath('models', `${name}.tflite`), '--features', sharedPath('golden', 'audio', `${wav}.features.i8`), '--output', out]);
+      expect(r.stderr, file).toBe('');
+      expect(r.code, file).toBe(0);
+      // golden/README.md: every reference model takes 3 slices per invoke
+      expect(r.stdout, file).toMatch(/invokes .*stride 3/);
+      expect(readFileSync(out).equals(readFileSync(sharedPath('golden', 'runtime', file))), file).toBe(true);
+    }
+  });
+
+  it('reproduces the TFLM outputs of the golden probes (fixture and both variants)', async () => {
+    const probes = [
+      { dir: ['golden', 'fixture_okay_nabu_v2'], key: 'outputs_uint8_tflm' },
+      { dir: ['golden', 'variants', 'resid'], key: 'long.outputs_uint8' },
+      { dir: ['golden', 'variants', 'spatial'], key: 'long.outputs_uint8' },
+    ];
+    for (const { dir, key } of probes) {
+      const probe = JSON.parse(readFileSync(sharedPath(...dir, 'probe_io.json'), 'utf8'));
+      const expected: number[] = key.split('.').reduce((o, k) => o[k], probe);
+      // Every probe feeds [1, 3, 40] per invoke: 120 int8 values (golden/README.md).
+      const features = path.join(tmp, `${dir.at(-1)}-probe.i8`);
+      writeFileSync(features, probeInput(PROBE_SEED, expected.length * 120));
+      const out = path.join(tmp, `${dir.at(-1)}-probe.u8`);
+      const r = await runCli(['infer', sharedPath(...dir, 'golden.tflite'), '--features', features, '--output', out]);
+      expect(r.code, dir.join('/')).toBe(0);
+      expect(Array.from(readFileSync(out)), dir.join('/')).toEqual(expected);
+    }
   });
 
   it('--json reports invokes, stride and the output path', async () => {
@@ -85,9 +111,9 @@ describe('mww infer usage', () => {
   it('needs --features and --output', async () => {
     const r = await runCli(['infer', 'model.tflite', '--output', 'x.u8']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/missing --features/);
+    expect(r.stderr).toMatch(/--features is required/);
     const r2 = await runCli(['infer', 'model.tflite', '--features', 'x.i8']);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/missing --output/);
+    expect(r2.stderr).toMatch(/--output is required/);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeShared, sharedPath } from '../helpers/shared.js';
-import { ESPHOME_OPS, isEsphomeOp, opCodeByName, opCodeOf, opName } from '../../src/tflite/ops.js';
+import { ESPHOME_OPS, isEsphomeOp, opCodeOf, opName } from '../../src/tflite/ops.js';
 import { BuiltinOp, type TfliteModel } from '../../src/tflite/model.js';
 
 describe('opName', () => {
@@ -26,12 +26,6 @@ describe('opName', () => {
     for (const [name, code] of Object.entries(BuiltinOp)) {
       if (typeof code === 'number') expect(opName(code)).toBe(name);
     }
-  });
-
-  it('maps names back to codes', () => {
-    expect(opCodeByName('SPLIT_V')).toBe(102);
-    expect(opCodeByName('TEMP_STREAMING_CONV_2D')).toBe(225);
-    expect(opCodeByName('NOPE')).toBeUndefined();
   });
 });
 

@@ -1,10 +1,10 @@
 /** `mww infer`: run a model over raw int8 feature slices on the TFLM-exact host runtime. */
 import { MwwError } from '../../errors.js';
-import { FEATURES_PER_SLICE, MicroInterpreter } from '../../micro/interpreter.js';
+import { FEATURES_PER_SLICE, MicroInterpreter, invokeStream } from '../../micro/interpreter.js';
 import { readModelFile } from '../../tflite/file.js';
 import { readUserFile, writeFileAtomic } from '../../util/fs.js';
 import type { Command } from '../command.js';
-import { checkOutputs } from '../args.js';
+import { checkOutputs, noExtraPositionals, required } from '../args.js';
 
 const usage = `Usage: mww infer MODEL.tflite --features IN.i8 --output OUT.u8 [--json]
 
@@ -27,13 +27,11 @@ const command: Command = {
     output: { type: 'string', short: 'o' },
   },
   async run(args, out) {
-    const [modelPath, ...extra] = args.positionals;
+    const [modelPath] = args.positionals;
     if (!modelPath) throw new MwwError('usage', `missing MODEL.tflite\n\n${usage}`);
-    if (extra.length > 0) throw new MwwError('usage', `unexpected argument '${extra[0]}'\n\n${usage}`);
-    const featuresPath = args.values.features;
-    const outputPath = args.values.output;
-    if (typeof featuresPath !== 'string') throw new MwwError('usage', `missing --features IN.i8\n\n${usage}`);
-    if (typeof outputPath !== 'string') throw new MwwError('usage', `missing --output OUT.u8\n\n${usage}`);
+    noExtraPositionals(args, usage, 1);
+    const featuresPath = required(args, 'features', usage);
+    const outputPath = required(args, 'output', usage);
     checkOutputs([{ flag: '--output', path: outputPath }], [{ flag: 'MODEL', path: modelPath }, { flag: '--features', path: featuresPath }]);
 
     const { model } = await readModelFile(modelPath);
@@ -47,12 +45,10 @@ const command: Command = {
     }
     const features = new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength);
     const interpreter = MicroInterpreter.create(model, { source: modelPath });
-    const frame = interpreter.stride * FEATURES_PER_SLICE;
     const slices = raw.byteLength / FEATURES_PER_SLICE;
-    const invokes = Math.floor(raw.byteLength / frame);
-    const outputs = new Uint8Array(invokes);
     const started = performance.now();
-    for (let i = 0; i < invokes; i++) outputs[i] = interpreter.invoke(features.subarray(i * frame, (i + 1) * frame));
+    const outputs = invokeStream(interpreter, features);
+    const invokes = outputs.length;
     const seconds = (performance.now() - started) / 1000;
     await writeFileAtomic(outputPath, outputs);
 

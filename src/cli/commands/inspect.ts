@@ -6,9 +6,12 @@
 import { basename } from 'node:path';
 import type { Command, ParsedArgs } from '../command.js';
 import type { Output } from '../output.js';
+import { noExtraPositionals, num, str } from '../args.js';
 import { MwwError } from '../../errors.js';
 import { readModelFile } from '../../tflite/file.js';
-import { BuiltinOp, TensorType, tensorTypeSize, type Tensor, type TfliteModel } from '../../tflite/model.js';
+import { BuiltinOp, type TensorType, type Tensor, type TfliteModel } from '../../tflite/model.js';
+import { resourceKey } from '../../micro/resources.js';
+import { tensorBytes, typeName as runtimeTypeName } from '../../micro/tensor.js';
 import { isEsphomeOp, opCodeOf, opName } from '../../tflite/ops.js';
 import { checkEsphomeContract } from '../../micro/contract.js';
 import {
@@ -17,6 +20,7 @@ import {
   DEFAULT_ESP_NN,
   parseTarget,
   RECOMMENDED_MARGIN,
+  recommendedFromMinimum,
   RUNTIME,
   SUPPORTED_TARGETS,
   targetLabel,
@@ -54,7 +58,7 @@ interface VariableInfo {
   bytes: number;
 }
 
-const typeName = (t: TensorType): string => (TensorType[t] ?? `type${t}`).toLowerCase();
+const typeName = (t: TensorType): string => runtimeTypeName(t).toLowerCase();
 
 function tensorInfo(t: Tensor, index: number): TensorInfo {
   const q = t.quantization;
@@ -63,7 +67,7 @@ function tensorInfo(t: Tensor, index: number): TensorInfo {
     name: t.name,
     type: typeName(t.type),
     shape: [...t.shape],
-    bytes: t.shape.reduce((a, b) => a * b, 1) * tensorTypeSize(t.type),
+    bytes: tensorBytes(t),
     quantization: q && q.scale.length > 0 ? { scale: [...q.scale], zeroPoint: [...q.zeroPoint] } : null,
   };
 }
@@ -77,7 +81,7 @@ function stateVariables(model: TfliteModel): VariableInfo[] {
       const code = opCodeOf(model, op);
       const o = op.builtinOptions;
       if (code === BuiltinOp.VAR_HANDLE && o?.kind === 'VarHandleOptions') {
-        const key = `${o.container}\u0000${o.sharedName}`;
+        const key = resourceKey(o.container, o.sharedName);
         let v = vars.get(key);
         if (!v) vars.set(key, (v = { name: o.sharedName, container: o.container, shape: null, type: null, bytes: 0 }));
         for (const t of op.outputs) handles.set(t, v);
@@ -87,20 +91,12 @@ function stateVariables(model: TfliteModel): VariableInfo[] {
         if (v && value && v.shape === null) {
           v.shape = [...value.shape];
           v.type = typeName(value.type);
-          v.bytes = value.shape.reduce((a, b) => a * b, 1) * tensorTypeSize(value.type);
+          v.bytes = tensorBytes(value);
         }
       }
     }
   }
   return [...vars.values()];
-}
-
-function parseArena(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text)) || Number(text) <= 0) {
-    throw new MwwError('usage', `--arena expects a positive whole number of bytes, got "${text}"`);
-  }
-  return Number(text);
 }
 
 const fmtBytes = (n: number): string => `${n} B`;
@@ -113,12 +109,12 @@ function quantText(q: TensorInfo['quantization']): string {
 }
 
 async function run(args: ParsedArgs, out: Output): Promise<number> {
-  const [file, ...extra] = args.positionals;
+  const [file] = args.positionals;
   if (!file) throw new MwwError('usage', `missing MODEL.tflite\n\n${USAGE}`);
-  if (extra.length > 0) throw new MwwError('usage', `unexpected argument "${extra[0]}"\n\n${USAGE}`);
-  const targetFlag = args.values.target as string | undefined;
-  const espNnFlag = args.values['esp-nn'] as string | undefined;
-  const arenaSize = parseArena(args.values.arena as string | undefined);
+  noExtraPositionals(args, USAGE, 1);
+  const targetFlag = str(args, 'target');
+  const espNnFlag = str(args, 'esp-nn');
+  const arenaSize = num(args, 'arena', { integer: true, min: 0, exclusiveMin: true, what: 'a whole number of bytes' });
   // Validate flags before reading the model, so a typo is reported as such.
   const espNn = espNnFlag ?? DEFAULT_ESP_NN;
   parseTarget(targetFlag ?? 'esp32s3', espNn);
@@ -166,7 +162,7 @@ async function run(args: ParsedArgs, out: Output): Promise<number> {
     arena = { ...pick, selection: targetFlag ? 'requested target' : `max over chips (esp-nn ${espNn})` };
     varArena = variableArena(model);
   }
-  const recommended = arena ? Math.ceil(Math.max(...arenas.map((a) => a.min)) / 16) * 16 + RECOMMENDED_MARGIN : null;
+  const recommended = arena ? recommendedFromMinimum(Math.max(...arenas.map((a) => a.min))) : null;
 
   // The verdict is for the selected targets (the one asked for, or every chip at the selected esp-nn);
   // shortfalls on other listed targets are notes.
@@ -207,7 +203,7 @@ async function run(args: ParsedArgs, out: Output): Promise<number> {
         head: arena.head,
         persistentBeforePlanning: arena.persistentBeforePlanning,
         persistentAfterPlanning: arena.persistentAfterPlanning,
-        tempPlanningPeak: arena.tempPlanningPeak,
+        tempPlanningPeak: arena.tempPlanning,
         limitedBy: arena.limitedBy,
         selection: arena.selection,
         recommended,
@@ -220,7 +216,7 @@ async function run(args: ParsedArgs, out: Output): Promise<number> {
         head: a.head,
         persistentBeforePlanning: a.persistentBeforePlanning,
         persistentAfterPlanning: a.persistentAfterPlanning,
-        tempPlanningPeak: a.tempPlanningPeak,
+        tempPlanningPeak: a.tempPlanning,
         limitedBy: a.limitedBy,
         arenaUsedBytes: a.arenaUsedBytes,
         perOpScratch: a.perOpScratch,

@@ -30,8 +30,6 @@ export interface ArenaReport {
   /** tail bytes allocated after planning: input/output TfLiteTensors and pointer arrays */
   persistentAfterPlanning: number;
   /** peak of the head side while planning: scratch requests + AllocationInfo + planner working area */
-  tempPlanningPeak: number;
-  /** the same figure under the name the shared interface notes use */
   tempPlanning: number;
   /** the esp-nn scratch each op requests (bytes before rounding to 16) */
   perOpScratch: OpScratch[];
@@ -86,7 +84,6 @@ export function computeArena(model: TfliteModel, target: ArenaTarget): ArenaRepo
     head: plan.planning.head,
     persistentBeforePlanning: aligned.persistentBeforePlanning,
     persistentAfterPlanning: aligned.persistentAfterPlanning,
-    tempPlanningPeak: atMin.tempPlanningPeak,
     tempPlanning: atMin.tempPlanningPeak,
     perOpScratch: plan.scratch.map((s) => ({ ...s })),
     plannedBuffers: plan.planning.bufferCount,
@@ -121,13 +118,17 @@ export function arenaAt(model: TfliteModel, target: ArenaTarget, arenaSize: numb
  */
 export const RECOMMENDED_MARGIN = 512;
 
+/** The manifest value for an exact minimum: rounded up to 16, plus RECOMMENDED_MARGIN. */
+export function recommendedFromMinimum(min: number): number {
+  return Math.ceil(min / 16) * 16 + RECOMMENDED_MARGIN;
+}
+
 export function recommendedArena(
   model: TfliteModel,
   target?: ArenaTarget,
 ): { value: number; margin: number; target: ArenaTarget | 'max-over-targets' } {
   const mins = (target ? [target] : SUPPORTED_TARGETS).map((t) => computeArena(model, t).min);
-  const min = Math.max(...mins);
-  return { value: Math.ceil(min / 16) * 16 + RECOMMENDED_MARGIN, margin: RECOMMENDED_MARGIN, target: target ? { ...target } : 'max-over-targets' };
+  return { value: recommendedFromMinimum(Math.max(...mins)), margin: RECOMMENDED_MARGIN, target: target ? { ...target } : 'max-over-targets' };
 }
 
 export interface VariableArenaReport {

@@ -7,6 +7,9 @@
  */
 import { BuiltinOp, Padding, TensorType, type Operator, type Subgraph, type TfliteModel } from '../../tflite/model.js';
 import { opCodeOf, opName } from '../../tflite/ops.js';
+import { computePadding } from '../kernels/common.js';
+import { resourceKey } from '../resources.js';
+import { elementCount, tensorBytes } from '../tensor.js';
 import { convScratchBytes, depthwiseScratchBytes, type ConvGeometry } from './espnn.js';
 import type { ArenaTarget } from './targets.js';
 
@@ -71,10 +74,6 @@ export const KERNEL_SIZES: Readonly<Record<number, KernelSizes>> = Object.freeze
   [BuiltinOp.PAD]: { params: null, initBytes: 56 },
 });
 
-export function kernelSizes(code: number): KernelSizes | undefined {
-  return KERNEL_SIZES[code];
-}
-
 /** One persistent allocation or scratch request a kernel's Prepare makes, in order. */
 export type PrepareEffect =
   | { kind: 'persistent'; bytes: number; what: string }
@@ -82,13 +81,6 @@ export type PrepareEffect =
   | { kind: 'variable'; sharedName: string; bytes: number };
 
 const dim = (shape: readonly number[], i: number): number => shape[i] ?? 1;
-
-/** TFLM's ComputePaddingHeightWidth for one axis: the smaller half of the total padding. */
-function tflmPadding(stride: number, dilation: number, inSize: number, filter: number, outSize: number): number {
-  const effective = (filter - 1) * dilation + 1;
-  const total = Math.max(0, (outSize - 1) * stride + effective - inSize);
-  return Math.floor(total / 2);
-}
 
 export function convGeometry(sg: Subgraph, op: Operator, depthwise: boolean): ConvGeometry {
   const input = sg.tensors[op.inputs[0]!]!.shape;
@@ -116,8 +108,8 @@ export function convGeometry(sg: Subgraph, op: Operator, depthwise: boolean): Co
     depthMultiplier: depthwise && o && 'depthMultiplier' in o ? o.depthMultiplier || 1 : 1,
   };
   if (same) {
-    g.padW = tflmPadding(strideW, dilW, g.inW, g.kW, g.outW);
-    g.padH = tflmPadding(strideH, dilH, g.inH, g.kH, g.outH);
+    g.padW = computePadding(strideW, dilW, g.inW, g.kW, g.outW);
+    g.padH = computePadding(strideH, dilH, g.inH, g.kH, g.outH);
   }
   return g;
 }
@@ -131,17 +123,10 @@ export function resourceNames(model: TfliteModel, sg: Subgraph): Map<number, str
   for (const op of sg.operators) {
     if (opCodeOf(model, op) !== BuiltinOp.VAR_HANDLE) continue;
     const o = op.builtinOptions;
-    const key = o && o.kind === 'VarHandleOptions' ? `${o.container}\u0000${o.sharedName}` : '\u0000';
+    const key = o && o.kind === 'VarHandleOptions' ? resourceKey(o.container, o.sharedName) : resourceKey('', '');
     for (const t of op.outputs) names.set(t, key);
   }
   return names;
-}
-
-/** Bytes of a tensor (TfLiteEvalTensorByteLength): element count × type size. */
-export function tensorBytes(shape: readonly number[], typeSize: number): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n * typeSize;
 }
 
 /** The Prepare-time effects of one op on a target, in the order the kernel makes them. */
@@ -152,7 +137,6 @@ export function prepareEffects(
   target: ArenaTarget,
   handles: Map<number, string>,
   preparedHandles: Set<number>,
-  typeSizeOf: (t: number) => number,
 ): PrepareEffect[] {
   const code = opCodeOf(model, op);
   switch (code) {
@@ -181,7 +165,7 @@ export function prepareEffects(
       const input = sg.tensors[op.inputs[0]!]!;
       if (input.type !== TensorType.INT8 && input.type !== TensorType.INT16) return [];
       const output = sg.tensors[op.outputs[0]!]!;
-      return [{ kind: 'scratch', bytes: 4 * tensorBytes(output.shape, 1), what: 'MEAN int32 temp sum' }];
+      return [{ kind: 'scratch', bytes: 4 * elementCount(output.shape), what: 'MEAN int32 temp sum' }];
     }
     case BuiltinOp.ASSIGN_VARIABLE: {
       // The resource id is only known here when this subgraph's VAR_HANDLE was prepared before (b/277231654).
@@ -189,7 +173,7 @@ export function prepareEffects(
       const name = handles.get(handle);
       if (name === undefined || !preparedHandles.has(handle)) return [];
       const value = sg.tensors[op.inputs[1]!]!;
-      return [{ kind: 'variable', sharedName: name, bytes: tensorBytes(value.shape, typeSizeOf(value.type)) }];
+      return [{ kind: 'variable', sharedName: name, bytes: tensorBytes(value) }];
     }
     default:
       return [];

@@ -8,11 +8,12 @@
  * always far below the planning step's AllocationInfo + planner working area, so they never set the minimum).
  */
 import { MwwError } from '../../errors.js';
-import { BuiltinOp, tensorTypeSize, type TfliteModel } from '../../tflite/model.js';
+import { BuiltinOp, type TfliteModel } from '../../tflite/model.js';
 import { isEsphomeOp, opCodeOf, opName } from '../../tflite/ops.js';
-import { KERNEL_SIZES, prepareEffects, resourceNames, tensorBytes } from './kernels.js';
+import { tensorBytes } from '../tensor.js';
+import { KERNEL_SIZES, prepareEffects, resourceNames } from './kernels.js';
 import { ALLOCATION_INFO_BYTES, buildAllocationInfo, type ScratchRequest, type TensorFacts } from './lifetimes.js';
-import { planGreedy, type PlannerBuffer } from './planner.js';
+import { PLANNER_BYTES_PER_BUFFER, planGreedy, type PlannerBuffer } from './planner.js';
 import type { ArenaTarget } from './targets.js';
 
 /** 32-bit sizes of the runtime's own objects (alignment 4 unless noted). */
@@ -54,7 +55,7 @@ export const MAX_RESOURCE_VARIABLES = 20;
 export const VARIABLE_ARENA_SIZE = 1024;
 
 export type LoadStep =
-  | { kind: 'tail'; size: number; align: number; what: string; phase: 'setup' | 'prepare' | 'post' }
+  | { kind: 'tail'; size: number; align: number; what: string }
   | { kind: 'head'; size: number; what: string }
   | { kind: 'plan' };
 
@@ -89,11 +90,11 @@ export interface LoadPlan {
 
 function quantizedTensorSteps(model: TfliteModel, tensorIndex: number, what: string): LoadStep[] {
   const t = model.subgraphs[0]!.tensors[tensorIndex]!;
-  const steps: LoadStep[] = [{ kind: 'tail', size: STRUCT.tfLiteTensor, align: 4, what: `TfLiteTensor (${what})`, phase: 'post' }];
+  const steps: LoadStep[] = [{ kind: 'tail', size: STRUCT.tfLiteTensor, align: 4, what: `TfLiteTensor (${what})` }];
   const q = t.quantization;
   if (q && q.scale.length > 0 && q.zeroPoint.length > 0) {
-    steps.push({ kind: 'tail', size: STRUCT.affineQuantization, align: 4, what: `quantization (${what})`, phase: 'post' });
-    steps.push({ kind: 'tail', size: 4 + 4 * q.scale.length, align: 4, what: `zero points (${what})`, phase: 'post' });
+    steps.push({ kind: 'tail', size: STRUCT.affineQuantization, align: 4, what: `quantization (${what})` });
+    steps.push({ kind: 'tail', size: 4 + 4 * q.scale.length, align: 4, what: `zero points (${what})` });
   }
   return steps;
 }
@@ -101,8 +102,8 @@ function quantizedTensorSteps(model: TfliteModel, tensorIndex: number, what: str
 export function buildLoadPlan(model: TfliteModel, target: ArenaTarget, source = 'model'): LoadPlan {
   if (model.subgraphs.length === 0) throw new MwwError('input', 'the model has no subgraphs', { where: source });
   const steps: LoadStep[] = [];
-  const tail = (size: number, align: number, what: string, phase: 'setup' | 'prepare' | 'post' = 'setup'): void => {
-    steps.push({ kind: 'tail', size, align, what, phase });
+  const tail = (size: number, align: number, what: string): void => {
+    steps.push({ kind: 'tail', size, align, what });
   };
 
   // MicroInterpreter constructor: MicroAllocator::Create(arena, size).
@@ -154,7 +155,6 @@ export function buildLoadPlan(model: TfliteModel, target: ArenaTarget, source = 
   const opScratch: OpScratch[] = [];
   const variables = new Map<string, number>();
   const handleNames = model.subgraphs.map((sg) => resourceNames(model, sg));
-  const typeSize = (t: number): number => tensorTypeSize(t);
   const varHandleOutputs: Set<number>[] = model.subgraphs.map(() => new Set<number>());
   model.subgraphs.forEach((sg, si) => {
     const prepared = new Set<number>();
@@ -168,14 +168,14 @@ export function buildLoadPlan(model: TfliteModel, target: ArenaTarget, source = 
           varHandleOutputs[si]!.add(t);
         }
       }
-      for (const e of prepareEffects(model, sg, op, target, handleNames[si]!, prepared, typeSize)) {
-        if (e.kind === 'persistent') tail(e.bytes, ARENA_ALIGNMENT, `${opName(code)} ${e.what}`, 'prepare');
+      for (const e of prepareEffects(model, sg, op, target, handleNames[si]!, prepared)) {
+        if (e.kind === 'persistent') tail(e.bytes, ARENA_ALIGNMENT, `${opName(code)} ${e.what}`);
         else if (e.kind === 'scratch') {
           scratch.push({ bytes: e.bytes, subgraph: si, node: oi, what: e.what });
           opScratch.push({ subgraph: si, op: oi, opName: opName(code), bytes: e.bytes });
         } else if (variables.get(e.sharedName) === -1) {
           variables.set(e.sharedName, e.bytes);
-          tail(e.bytes, ARENA_ALIGNMENT, `resource variable buffer ${e.sharedName.replace('\u0000', '')}`, 'prepare');
+          tail(e.bytes, ARENA_ALIGNMENT, `resource variable buffer ${e.sharedName.replace('\u0000', '')}`);
         }
       }
       steps.push({ kind: 'head', size: STRUCT.scratchBufferRequest * (scratch.length + MAX_SCRATCH_BUFFERS_PER_OP), what: 'scratch buffer requests' });
@@ -186,13 +186,13 @@ export function buildLoadPlan(model: TfliteModel, target: ArenaTarget, source = 
   if (scratch.length > 0) tail(STRUCT.scratchBufferHandle * scratch.length, 4, `ScratchBufferHandle × ${scratch.length}`);
   for (const [si, sg] of model.subgraphs.entries()) {
     for (const t of sg.tensors) {
-      if (t.isVariable) tail(tensorBytes(t.shape, typeSize(t.type)), ARENA_ALIGNMENT, `variable tensor ${t.name} (subgraph ${si})`);
+      if (t.isVariable) tail(tensorBytes(t), ARENA_ALIGNMENT, `variable tensor ${t.name} (subgraph ${si})`);
     }
   }
 
   const facts: TensorFacts[][] = model.subgraphs.map((sg, si) =>
     sg.tensors.map((t, ti) => ({
-      bytes: tensorBytes(t.shape, typeSize(t.type)),
+      bytes: tensorBytes(t),
       hasData: (model.buffers[t.buffer]?.length ?? 0) > 0 || varHandleOutputs[si]!.has(ti),
       isVariable: t.isVariable,
     })),
@@ -206,9 +206,9 @@ export function buildLoadPlan(model: TfliteModel, target: ArenaTarget, source = 
 
   // After planning: input/output TfLiteTensors and their pointer arrays (AllocatePersistentBuffer: 16-aligned).
   const main = model.subgraphs[0]!;
-  tail(4 * main.inputs.length, ARENA_ALIGNMENT, 'input tensor pointers', 'post');
+  tail(4 * main.inputs.length, ARENA_ALIGNMENT, 'input tensor pointers');
   main.inputs.forEach((t, i) => steps.push(...quantizedTensorSteps(model, t, `input ${i}`)));
-  tail(4 * main.outputs.length, ARENA_ALIGNMENT, 'output tensor pointers', 'post');
+  tail(4 * main.outputs.length, ARENA_ALIGNMENT, 'output tensor pointers');
   main.outputs.forEach((t, i) => steps.push(...quantizedTensorSteps(model, t, `output ${i}`)));
 
   let variableBufferBytes = 0;
@@ -221,7 +221,7 @@ export function buildLoadPlan(model: TfliteModel, target: ArenaTarget, source = 
       allocationInfoBytes: ALLOCATION_INFO_BYTES * infos.length,
       allocationInfoCount: infos.length,
       bufferCount: buffers.length,
-      plannerBytes: 40 * buffers.length,
+      plannerBytes: PLANNER_BYTES_PER_BUFFER * buffers.length,
       head: plan.peak,
     },
     scratch: opScratch,

@@ -7,7 +7,6 @@ export function prepareAssignVariable(ctx: OpContext): EvalFn {
   const handle = ctx.input(0);
   const value = ctx.input(1);
   const id = ctx.resourceIdOf(handle);
-  if (id === undefined) ctx.fail(`input '${handle.name}' is not the output of a VAR_HANDLE operator`);
   const src = bytesOf(value);
   const buf = ctx.variables.allocate(id, src.byteLength);
   if (buf.byteLength !== src.byteLength) {

@@ -42,18 +42,19 @@ export function requireSameSize(ctx: OpContext, a: RuntimeTensor, b: RuntimeTens
   }
 }
 
-export function requireShape(ctx: OpContext, t: RuntimeTensor, expected: readonly number[], role: string): void {
-  if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
-    ctx.fail(`${role} tensor '${t.name}' has shape ${shapeText(t.shape)}, expected ${shapeText(expected)}`);
-  }
-}
-
 /** Byte view of a tensor's storage (for ops that only move bytes). */
 export function bytesOf(t: RuntimeTensor): Uint8Array {
   return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 
-export { elementCount };
+/** Elements before `axis` (outer) and after it (inner) in a row-major `shape`: how axis-wise copies are blocked. */
+export function axisExtents(shape: readonly number[], axis: number): { outer: number; inner: number } {
+  let outer = 1;
+  for (let i = 0; i < axis; i++) outer *= shape[i]!;
+  let inner = 1;
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
+  return { outer, inner };
+}
 
 /** TFLM ComputeOutSize. */
 export function computeOutSize(padding: Padding, imageSize: number, filterSize: number, stride: number, dilation = 1): number {
@@ -71,7 +72,7 @@ export function computePadding(stride: number, dilation: number, inSize: number,
   return total > 0 ? Math.trunc(total / 2) : 0;
 }
 
-/** Clamp helper used by every quantized kernel. */
+/** Clamps v to [lo, hi] (std::min(std::max(v, lo), hi) for lo ≤ hi). */
 export function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
@@ -136,6 +137,15 @@ export function weightedLayerOperands(ctx: OpContext, filterRole: string): Weigh
   return { input, filter, bias, out };
 }
 
+/** The operands of CONV_2D / DEPTHWISE_CONV_2D: a weighted layer whose input, filter and output are all 4-D. */
+export function convOperands(ctx: OpContext): WeightedOperands {
+  const ops = weightedLayerOperands(ctx, 'filter');
+  requireRank(ctx, ops.input, 4, 'input');
+  requireRank(ctx, ops.filter, 4, 'filter');
+  requireRank(ctx, ops.out, 4, 'output');
+  return ops;
+}
+
 /** Requires an int32 bias with one value per output channel (when the layer has a bias). */
 export function requireBias(ctx: OpContext, bias: RuntimeTensor | null, channels: number, what = 'output channels'): void {
   if (!bias) return;
@@ -143,40 +153,79 @@ export function requireBias(ctx: OpContext, bias: RuntimeTensor | null, channels
   if (bias.size !== channels) ctx.fail(`bias '${bias.name}' has ${bias.size} values for ${channels} ${what}`);
 }
 
-/** Stride, dilation, output size and padding of a 2-D convolution window, with the output shape checked. */
-export interface ConvGeometry {
-  strideH: number;
-  strideW: number;
-  dilH: number;
-  dilW: number;
-  outH: number;
-  outW: number;
-  padH: number;
-  padW: number;
+/**
+ * A 2-D window (convolution filter or pooling window) slid over an NHWC input: after checking the output shape
+ * (TFLM ComputeOutSize / ComputePaddingWithOffset), for each output position (batch, y, x in row-major order) the
+ * taps that fall inside the image, in window order (fy, then fx). Taps in the padding are skipped, as TFLM's loops do.
+ */
+export interface WindowPlan {
+  /** batches × outH × outW */
+  positions: number;
+  /** the taps of position p are tapStart[p] … tapStart[p + 1] − 1 */
+  tapStart: Int32Array;
+  /** flat input offset of each tap's pixel (channel 0) */
+  tapInput: Int32Array;
+  /** window index fy·kW + fx of each tap */
+  tapIndex: Int32Array;
 }
 
-export function convGeometry(
+export function windowPlan(
   ctx: OpContext,
-  opts: { padding: Padding; strideH: number; strideW: number; dilationH: number; dilationW: number },
-  ops: WeightedOperands,
-  kH: number,
-  kW: number,
-  outC: number,
-): ConvGeometry {
-  const { input, filter, out } = ops;
-  const [batches, inH, inW] = input.shape as [number, number, number, number];
-  const strideH = opts.strideH;
-  const strideW = opts.strideW;
+  opts: { padding: Padding; strideH: number; strideW: number; dilationH?: number; dilationW?: number },
+  input: RuntimeTensor,
+  out: RuntimeTensor,
+  window: { kH: number; kW: number; outC: number; text: string },
+): WindowPlan {
+  const { kH, kW, outC } = window;
+  const [batches, inH, inW, inC] = input.shape as [number, number, number, number];
+  const { strideH, strideW } = opts;
   const dilH = opts.dilationH || 1;
   const dilW = opts.dilationW || 1;
   const outH = computeOutSize(opts.padding, inH, kH, strideH, dilH);
   const outW = computeOutSize(opts.padding, inW, kW, strideW, dilW);
   const expected = [batches, outH, outW, outC];
   if (out.shape.some((d, i) => d !== expected[i])) {
-    ctx.fail(`output '${out.name}' has shape ${shapeText(out.shape)}, but input ${shapeText(input.shape)} with filter ${shapeText(filter.shape)}, stride ${strideH}×${strideW}, ${Padding[opts.padding]} gives ${shapeText(expected)}`);
+    ctx.fail(`output '${out.name}' has shape ${shapeText(out.shape)}, but input ${shapeText(input.shape)} with ${window.text}, stride ${strideH}×${strideW}, ${Padding[opts.padding]} gives ${shapeText(expected)}`);
   }
+  const padH = computePadding(strideH, dilH, inH, kH, outH);
+  const padW = computePadding(strideW, dilW, inW, kW, outW);
+  const positions = batches * outH * outW;
+  const tapStart = new Int32Array(positions + 1);
+  const tapInput: number[] = [];
+  const tapIndex: number[] = [];
+  for (let n = 0, pos = 0; n < batches; n++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++, pos++) {
+        const y0 = oy * strideH - padH;
+        const x0 = ox * strideW - padW;
+        for (let fy = 0; fy < kH; fy++) {
+          const iy = y0 + dilH * fy;
+          if (iy < 0 || iy >= inH) continue;
+          for (let fx = 0; fx < kW; fx++) {
+            const ix = x0 + dilW * fx;
+            if (ix < 0 || ix >= inW) continue;
+            tapInput.push(((n * inH + iy) * inW + ix) * inC);
+            tapIndex.push(fy * kW + fx);
+          }
+        }
+        tapStart[pos + 1] = tapInput.length;
+      }
+    }
+  }
+  return { positions, tapStart, tapInput: Int32Array.from(tapInput), tapIndex: Int32Array.from(tapIndex) };
+}
+
+/** The window plan of CONV_2D / DEPTHWISE_CONV_2D (filter [·, kH, kW, ·]), with the bias checked against outC. */
+export function convWindow(
+  ctx: OpContext,
+  opts: { padding: Padding; strideH: number; strideW: number; dilationH: number; dilationW: number },
+  ops: WeightedOperands,
+  outC: number,
+): WindowPlan {
+  const [, kH, kW] = ops.filter.shape as [number, number, number, number];
+  const plan = windowPlan(ctx, opts, ops.input, ops.out, { kH, kW, outC, text: `filter ${shapeText(ops.filter.shape)}` });
   requireBias(ctx, ops.bias, outC);
-  return { strideH, strideW, dilH, dilW, outH, outW, padH: computePadding(strideH, dilH, inH, kH, outH), padW: computePadding(strideW, dilW, inW, kW, outW) };
+  return plan;
 }
 
 /** The two int8 inputs and output of a broadcasting binary op (ADD, MUL), with index maps when shapes differ. */

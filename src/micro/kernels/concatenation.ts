@@ -1,7 +1,7 @@
 /** CONCATENATION: TFLM copies int8 inputs unchanged (the converter gives all of them the output's quantization). */
 import { Activation } from '../../tflite/model.js';
 import { shapeText } from '../tensor.js';
-import { requireInt8 } from './common.js';
+import { axisExtents, requireInt8 } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
 
 export function prepareConcatenation(ctx: OpContext): EvalFn {
@@ -13,10 +13,7 @@ export function prepareConcatenation(ctx: OpContext): EvalFn {
   const rank = out.shape.length;
   const axis = opts.axis < 0 ? opts.axis + rank : opts.axis;
   if (axis < 0 || axis >= rank) ctx.fail(`axis ${opts.axis} is out of range for output ${shapeText(out.shape)}`);
-  let outer = 1;
-  for (let i = 0; i < axis; i++) outer *= out.shape[i]!;
-  let inner = 1;
-  for (let i = axis + 1; i < rank; i++) inner *= out.shape[i]!;
+  const { outer, inner } = axisExtents(out.shape, axis);
   const inputs: Int8Array[] = [];
   const chunk: number[] = [];
   let axisTotal = 0;

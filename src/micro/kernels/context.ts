@@ -3,7 +3,7 @@
  * and shapes and computes everything that does not depend on tensor values (multipliers, offsets, index plans),
  * returning an eval closure that only computes over the preallocated typed arrays.
  */
-import { MwwError, type ErrorKind } from '../../errors.js';
+import type { ErrorKind } from '../../errors.js';
 import type { BuiltinOptions, Operator } from '../../tflite/model.js';
 import type { ResourceVariables } from '../resources.js';
 import type { RuntimeTensor } from '../tensor.js';
@@ -25,8 +25,8 @@ export interface OpContext {
   /** Throws an MwwError located at this operator. */
   fail(message: string, kind?: ErrorKind): never;
   readonly variables: ResourceVariables;
-  /** Resource id held by a handle tensor (set when its VAR_HANDLE was prepared). */
-  resourceIdOf(handle: RuntimeTensor): number | undefined;
+  /** Resource id held by a handle tensor (set when its VAR_HANDLE was prepared); fails for any other tensor. */
+  resourceIdOf(handle: RuntimeTensor): number;
   setResourceId(handle: RuntimeTensor, id: number): void;
   readonly subgraphCount: number;
   runSubgraph(index: number): void;
@@ -37,7 +37,3 @@ export interface OpContext {
 }
 
 export type PrepareFn = (ctx: OpContext) => EvalFn;
-
-export function opError(ctx: OpContext, message: string, kind: ErrorKind = 'input'): MwwError {
-  return new MwwError(kind, message, { where: ctx.where });
-}

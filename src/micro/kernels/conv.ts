@@ -6,7 +6,7 @@
  */
 import { multiplyByQuantizedMultiplier } from '../math/fixedpoint.js';
 import { activationRangeQuantized } from '../math/quantize.js';
-import { convGeometry, requireRank, weightedLayerOperands } from './common.js';
+import { convOperands, convWindow } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
 import { perChannelMultipliers } from './quant_params.js';
 
@@ -32,18 +32,15 @@ function dot(w: Int8Array, wi: number, x: Int8Array, xi: number, len: number): n
 export function prepareConv2D(ctx: OpContext): EvalFn {
   const opts = ctx.options;
   if (!opts || opts.kind !== 'Conv2DOptions') ctx.fail('CONV_2D without Conv2DOptions');
-  const ops = weightedLayerOperands(ctx, 'filter');
+  const ops = convOperands(ctx);
   const { input, filter, bias, out } = ops;
-  requireRank(ctx, input, 4, 'input');
-  requireRank(ctx, filter, 4, 'filter');
-  requireRank(ctx, out, 4, 'output');
-  const [batches, inH, inW, inC] = input.shape as [number, number, number, number];
+  const inC = input.shape[3]!;
   const [outC, kH, kW, filterC] = filter.shape as [number, number, number, number];
   if (filterC <= 0 || inC % filterC !== 0) ctx.fail(`input depth ${inC} is not a multiple of the filter depth ${filterC}`);
   const groups = inC / filterC;
   if (outC % groups !== 0) ctx.fail(`${outC} output channels do not divide into ${groups} groups`);
   const outPerGroup = outC / groups;
-  const { strideH, strideW, dilH, dilW, outH, outW, padH, padW } = convGeometry(ctx, opts, ops, kH, kW, outC);
+  const { positions, tapStart, tapInput, tapIndex } = convWindow(ctx, opts, ops, outC);
   const { multiplier, shift } = perChannelMultipliers(ctx, input, filter, out, outC, 0);
   const [actMin, actMax] = activationRangeQuantized(opts.fusedActivation, out.type, out.scale, out.zeroPoint);
   const inputOffset = -input.zeroPoint;
@@ -54,44 +51,34 @@ export function prepareConv2D(ctx: OpContext): EvalFn {
 
   // Per output position: runs (input offset, filter offset within one output channel, length) of valid taps,
   // and per (position, channel) the constant bias − x_zp·Σw part of the accumulator.
-  const positions = batches * outH * outW;
   const runStart: number[] = [0];
   const runIn: number[] = [];
   const runFilter: number[] = [];
   const runLen: number[] = [];
   const constPart = new Int32Array(positions * outC);
-  for (let n = 0, pos = 0; n < batches; n++) {
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++, pos++) {
-        const y0 = oy * strideH - padH;
-        const x0 = ox * strideW - padW;
-        const taps: Array<[number, number]> = [];
-        for (let fy = 0; fy < kH; fy++) {
-          const iy = y0 + dilH * fy;
-          if (iy < 0 || iy >= inH) continue;
-          for (let fx = 0; fx < kW; fx++) {
-            const ix = x0 + dilW * fx;
-            if (ix < 0 || ix >= inW) continue;
-            taps.push([((n * inH + iy) * inW + ix) * inC, (fy * kW + fx) * filterC]);
-          }
-        }
-        for (const [io, fo] of taps) {
-          const last = runIn.length - 1;
-          if (groups === 1 && last >= runStart[pos]! && runIn[last]! + runLen[last]! === io && runFilter[last]! + runLen[last]! === fo) {
-            runLen[last] = runLen[last]! + filterC;
-          } else {
-            runIn.push(io);
-            runFilter.push(fo);
-            runLen.push(filterC);
-          }
-        }
-        runStart.push(runIn.length);
-        for (let oc = 0; oc < outC; oc++) {
-          let sum = 0;
-          for (const [, fo] of taps) for (let ic = 0; ic < filterC; ic++) sum += w[oc * filterStride + fo + ic]!;
-          constPart[pos * outC + oc] = (b ? b[oc]! : 0) + inputOffset * sum;
-        }
+  for (let pos = 0; pos < positions; pos++) {
+    const t0 = tapStart[pos]!;
+    const t1 = tapStart[pos + 1]!;
+    for (let t = t0; t < t1; t++) {
+      const io = tapInput[t]!;
+      const fo = tapIndex[t]! * filterC;
+      const last = runIn.length - 1;
+      if (groups === 1 && last >= runStart[pos]! && runIn[last]! + runLen[last]! === io && runFilter[last]! + runLen[last]! === fo) {
+        runLen[last] = runLen[last]! + filterC;
+      } else {
+        runIn.push(io);
+        runFilter.push(fo);
+        runLen.push(filterC);
       }
+    }
+    runStart.push(runIn.length);
+    for (let oc = 0; oc < outC; oc++) {
+      let sum = 0;
+      for (let t = t0; t < t1; t++) {
+        const fo = oc * filterStride + tapIndex[t]! * filterC;
+        for (let ic = 0; ic < filterC; ic++) sum += w[fo + ic]!;
+      }
+      constPart[pos * outC + oc] = (b ? b[oc]! : 0) + inputOffset * sum;
     }
   }
   const rStart = Int32Array.from(runStart);

@@ -6,27 +6,24 @@
 import { multiplyByQuantizedMultiplier } from '../math/fixedpoint.js';
 import { activationRangeQuantized } from '../math/quantize.js';
 import { shapeText } from '../tensor.js';
-import { convGeometry, requireRank, weightedLayerOperands } from './common.js';
+import { convOperands, convWindow } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
 import { perChannelMultipliers } from './quant_params.js';
 
 export function prepareDepthwiseConv2D(ctx: OpContext): EvalFn {
   const opts = ctx.options;
   if (!opts || opts.kind !== 'DepthwiseConv2DOptions') ctx.fail('DEPTHWISE_CONV_2D without DepthwiseConv2DOptions');
-  const ops = weightedLayerOperands(ctx, 'filter');
+  const ops = convOperands(ctx);
   const { input, filter, bias, out } = ops;
-  requireRank(ctx, input, 4, 'input');
-  requireRank(ctx, filter, 4, 'filter');
-  requireRank(ctx, out, 4, 'output');
-  const [batches, inH, inW, inC] = input.shape as [number, number, number, number];
-  const [one, kH, kW, outC] = filter.shape as [number, number, number, number];
+  const inC = input.shape[3]!;
+  const [one, , , outC] = filter.shape as [number, number, number, number];
   if (one !== 1) ctx.fail(`filter '${filter.name}' ${shapeText(filter.shape)} must have first dimension 1`);
   if (inC <= 0 || outC % inC !== 0) ctx.fail(`filter depth ${outC} is not a multiple of the input depth ${inC}`);
   const mult = outC / inC;
   if (opts.depthMultiplier > 0 && opts.depthMultiplier !== mult) {
     ctx.fail(`depth_multiplier ${opts.depthMultiplier} does not match filter depth ${outC} / input depth ${inC}`);
   }
-  const { strideH, strideW, dilH, dilW, outH, outW, padH, padW } = convGeometry(ctx, opts, ops, kH, kW, outC);
+  const { positions, tapStart: tStart, tapInput: tIn, tapIndex } = convWindow(ctx, opts, ops, outC);
   const { multiplier, shift } = perChannelMultipliers(ctx, input, filter, out, outC, 3);
   const [actMin, actMax] = activationRangeQuantized(opts.fusedActivation, out.type, out.scale, out.zeroPoint);
   const inputOffset = -input.zeroPoint;
@@ -34,39 +31,16 @@ export function prepareDepthwiseConv2D(ctx: OpContext): EvalFn {
   const w = filter.data as Int8Array;
   const b = bias ? (bias.data as Int32Array) : null;
 
-  const positions = batches * outH * outW;
-  const tapStart: number[] = [0];
-  const tapIn: number[] = [];
-  const tapFilter: number[] = [];
+  // Filter offset (channel 0) of each tap, and per (position, channel) the constant bias − x_zp·Σw.
+  const tFilter = tapIndex.map((k) => k * outC);
   const constPart = new Int32Array(positions * outC);
-  for (let n = 0, pos = 0; n < batches; n++) {
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++, pos++) {
-        const y0 = oy * strideH - padH;
-        const x0 = ox * strideW - padW;
-        const first = tapIn.length;
-        for (let fy = 0; fy < kH; fy++) {
-          const iy = y0 + dilH * fy;
-          if (iy < 0 || iy >= inH) continue;
-          for (let fx = 0; fx < kW; fx++) {
-            const ix = x0 + dilW * fx;
-            if (ix < 0 || ix >= inW) continue;
-            tapIn.push(((n * inH + iy) * inW + ix) * inC);
-            tapFilter.push((fy * kW + fx) * outC);
-          }
-        }
-        tapStart.push(tapIn.length);
-        for (let oc = 0; oc < outC; oc++) {
-          let sum = 0;
-          for (let t = first; t < tapIn.length; t++) sum += w[tapFilter[t]! + oc]!;
-          constPart[pos * outC + oc] = (b ? b[oc]! : 0) + inputOffset * sum;
-        }
-      }
+  for (let pos = 0; pos < positions; pos++) {
+    for (let oc = 0; oc < outC; oc++) {
+      let sum = 0;
+      for (let t = tStart[pos]!; t < tStart[pos + 1]!; t++) sum += w[tFilter[t]! + oc]!;
+      constPart[pos * outC + oc] = (b ? b[oc]! : 0) + inputOffset * sum;
     }
   }
-  const tStart = Int32Array.from(tapStart);
-  const tIn = Int32Array.from(tapIn);
-  const tFilter = Int32Array.from(tapFilter);
   const acc = new Int32Array(outC);
   const x = input.data as Int8Array;
   const y = out.data as Int8Array;

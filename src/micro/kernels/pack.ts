@@ -1,6 +1,6 @@
 /** PACK (TFLM pack.cc): stacks N equally shaped tensors along a new axis; int8 data is only moved. */
 import { shapeText } from '../tensor.js';
-import { requireInt8 } from './common.js';
+import { axisExtents, requireInt8 } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
 
 export function preparePack(ctx: OpContext): EvalFn {
@@ -25,9 +25,8 @@ export function preparePack(ctx: OpContext): EvalFn {
     if (t.shape.length !== rank || t.shape.some((d, i) => d !== first.shape[i])) ctx.fail(`input ${k} '${t.name}' ${shapeText(t.shape)} differs from input 0 ${shapeText(first.shape)}`);
     inputs.push(t.data as Int8Array);
   }
-  let outer = 1;
-  for (let i = 0; i < axis; i++) outer *= first.shape[i]!;
-  const inner = first.size / (outer || 1);
+  // Each input contributes one `inner` run per outer index (the output's extents around the new axis).
+  const { outer, inner } = axisExtents(out.shape, axis);
   const y = out.data as Int8Array;
   return () => {
     let o = 0;

@@ -2,10 +2,9 @@
  * AVERAGE_POOL_2D and MAX_POOL_2D, int8: TFLM reference_integer_ops AveragePool / MaxPool. The average rounds
  * half away from zero by ±count/2 before C's truncating division; padded taps are not counted.
  */
-import { BuiltinOp, Padding } from '../../tflite/model.js';
+import { BuiltinOp } from '../../tflite/model.js';
 import { activationRangeQuantized } from '../math/quantize.js';
-import { shapeText } from '../tensor.js';
-import { computeOutSize, computePadding, requireInt8, requireRank } from './common.js';
+import { requireInt8, requireRank, windowPlan } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
 
 function preparePool(ctx: OpContext, kind: BuiltinOp.AVERAGE_POOL_2D | BuiltinOp.MAX_POOL_2D): EvalFn {
@@ -17,38 +16,12 @@ function preparePool(ctx: OpContext, kind: BuiltinOp.AVERAGE_POOL_2D | BuiltinOp
   requireInt8(ctx, out, 'output');
   requireRank(ctx, input, 4, 'input');
   requireRank(ctx, out, 4, 'output');
-  const [batches, inH, inW, depth] = input.shape as [number, number, number, number];
+  const depth = input.shape[3]!;
   const fH = opts.filterHeight;
   const fW = opts.filterWidth;
-  const outH = computeOutSize(opts.padding, inH, fH, opts.strideH);
-  const outW = computeOutSize(opts.padding, inW, fW, opts.strideW);
-  const expected = [batches, outH, outW, depth];
-  if (out.shape.some((d, i) => d !== expected[i])) {
-    ctx.fail(`output '${out.name}' has shape ${shapeText(out.shape)}, but input ${shapeText(input.shape)} with a ${fH}×${fW} window, stride ${opts.strideH}×${opts.strideW}, ${Padding[opts.padding]} gives ${shapeText(expected)}`);
-  }
-  const padH = computePadding(opts.strideH, 1, inH, fH, outH);
-  const padW = computePadding(opts.strideW, 1, inW, fW, outW);
-  const [actMin, actMax] = activationRangeQuantized(opts.fusedActivation, out.type, out.scale, out.zeroPoint);
   // Per output position: the flat input offsets (channel 0) of the taps inside the image.
-  const positions = batches * outH * outW;
-  const tapStart: number[] = [0];
-  const taps: number[] = [];
-  for (let n = 0; n < batches; n++) {
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        const y0 = oy * opts.strideH - padH;
-        const x0 = ox * opts.strideW - padW;
-        const fy0 = Math.max(0, -y0);
-        const fy1 = Math.min(fH, inH - y0);
-        const fx0 = Math.max(0, -x0);
-        const fx1 = Math.min(fW, inW - x0);
-        for (let fy = fy0; fy < fy1; fy++) for (let fx = fx0; fx < fx1; fx++) taps.push(((n * inH + y0 + fy) * inW + x0 + fx) * depth);
-        tapStart.push(taps.length);
-      }
-    }
-  }
-  const tStart = Int32Array.from(tapStart);
-  const tOff = Int32Array.from(taps);
+  const { positions, tapStart: tStart, tapInput: tOff } = windowPlan(ctx, opts, input, out, { kH: fH, kW: fW, outC: depth, text: `a ${fH}×${fW} window` });
+  const [actMin, actMax] = activationRangeQuantized(opts.fusedActivation, out.type, out.scale, out.zeroPoint);
   const x = input.data as Int8Array;
   const y = out.data as Int8Array;
   if (kind === BuiltinOp.AVERAGE_POOL_2D) {

@@ -7,7 +7,6 @@ export function prepareReadVariable(ctx: OpContext): EvalFn {
   const handle = ctx.input(0);
   const out = ctx.output(0);
   const id = ctx.resourceIdOf(handle);
-  if (id === undefined) ctx.fail(`input '${handle.name}' is not the output of a VAR_HANDLE operator`);
   const dst = bytesOf(out);
   const vars = ctx.variables;
   ctx.afterPrepare(() => {

@@ -1,7 +1,7 @@
 /** SPLIT_V: splits along one axis into the output tensors' sizes (int8 data is only moved). */
 import { TensorType } from '../../tflite/model.js';
 import { shapeText } from '../tensor.js';
-import { requireConstant, requireType } from './common.js';
+import { axisExtents, requireConstant, requireType } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
 
 export function prepareSplitV(ctx: OpContext): EvalFn {
@@ -13,10 +13,7 @@ export function prepareSplitV(ctx: OpContext): EvalFn {
   let axis = axisT.data[0]!;
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) ctx.fail(`axis ${axisT.data[0]} is out of range for input ${shapeText(input.shape)}`);
-  let outer = 1;
-  for (let i = 0; i < axis; i++) outer *= input.shape[i]!;
-  let inner = 1;
-  for (let i = axis + 1; i < rank; i++) inner *= input.shape[i]!;
+  const { outer, inner } = axisExtents(input.shape, axis);
   const outs: Array<typeof input.data> = [];
   const chunks: number[] = [];
   let total = 0;

@@ -5,7 +5,7 @@
  */
 import { TensorType } from '../../tflite/model.js';
 import { shapeText } from '../tensor.js';
-import { requireConstant, requireType } from './common.js';
+import { clamp, requireConstant, requireType } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
 
 export interface StridedSliceParams {
@@ -18,14 +18,12 @@ export interface StridedSliceParams {
   offset: boolean;
 }
 
-const clampInt = (v: number, lo: number, hi: number): number => (hi < v ? hi : v < lo ? lo : v);
-
 function startForAxis(p: StridedSliceParams, shape: readonly number[], axis: number): number {
   const size = shape[axis]!;
   let start = p.begin[axis]!;
   const stride = p.strides[axis]!;
   if (start < 0) start += size;
-  start = stride > 0 ? clampInt(start, 0, size) : clampInt(start, -1, size - 1);
+  start = stride > 0 ? clamp(start, 0, size) : clamp(start, -1, size - 1);
   if (p.beginMask & (1 << axis)) start = stride > 0 ? 0 : size - 1;
   return start;
 }
@@ -37,7 +35,7 @@ function endForAxis(p: StridedSliceParams, shape: readonly number[], axis: numbe
   if (p.offset) end += start;
   const stride = p.strides[axis]!;
   if (end < 0) end += size;
-  end = stride > 0 ? clampInt(end, 0, size) : clampInt(end, -1, size - 1);
+  end = stride > 0 ? clamp(end, 0, size) : clamp(end, -1, size - 1);
   if (p.endMask & (1 << axis)) end = stride > 0 ? size : -1;
   return end;
 }

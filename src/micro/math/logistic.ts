@@ -28,6 +28,10 @@ function expOnIntervalBetweenNegativeOneQuarterAnd0Excl(a: number): number {
   return (constantTerm + mul(constantTerm, (x + poly) | 0)) | 0;
 }
 
+/** exp_on_negative_values' barrel shifter: exp(−2^k) in Q0.31 for k = −2 … 4 (module constants: this runs per value). */
+const BARREL_EXPONENTS = [-2, -1, 0, 1, 2, 3, 4] as const;
+const BARREL_MULTIPLIERS = [1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242] as const;
+
 /** gemmlowp exp_on_negative_values for a Q(integerBits) input; result Q0.31. */
 export function expOnNegativeValues(a: number, integerBits: number): number {
   const fractionalBits = 31 - integerBits;
@@ -37,19 +41,11 @@ export function expOnNegativeValues(a: number, integerBits: number): number {
   let result = expOnIntervalBetweenNegativeOneQuarterAnd0Excl(saturatingRoundingMultiplyByPOT(aModQuarterMinusOneQuarter, integerBits));
   const remainder = (aModQuarterMinusOneQuarter - a) | 0;
   // Barrel shifter: multiply by exp(−2^k) for each bit k of the remainder.
-  const multipliers: Array<[number, number]> = [
-    [-2, 1672461947],
-    [-1, 1302514674],
-    [0, 790015084],
-    [1, 290630308],
-    [2, 39332535],
-    [3, 720401],
-    [4, 242],
-  ];
-  for (const [exponent, multiplier] of multipliers) {
+  for (let k = 0; k < BARREL_EXPONENTS.length; k++) {
+    const exponent = BARREL_EXPONENTS[k]!;
     if (integerBits > exponent) {
       const bit = 1 << (fractionalBits + exponent);
-      if ((remainder & bit) !== 0) result = mul(result, multiplier);
+      if ((remainder & bit) !== 0) result = mul(result, BARREL_MULTIPLIERS[k]!);
     }
   }
   if (integerBits > 5) {
