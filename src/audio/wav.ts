@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import wavefilePkg from 'wavefile';
 import { MwwError } from '../errors.js';
-import { readUserFile } from '../util/fs.js';
+import { describeFsError, readUserFile } from '../util/fs.js';
 import { resample } from './resample.js';
 
 const { WaveFile } = wavefilePkg;
@@ -225,7 +225,7 @@ export async function listWavs(dirOrFile: string): Promise<string[]> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new MwwError('input', 'no such file or directory', { where: dirOrFile });
-    throw new MwwError('io', `cannot read (${code})`, { where: dirOrFile, cause: e });
+    throw new MwwError('io', `cannot read (${describeFsError(e)})`, { where: dirOrFile, cause: e });
   }
   if (!st.isDirectory()) return [dirOrFile];
   const found: string[] = [];

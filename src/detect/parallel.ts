@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MwwError } from '../errors.js';
 import type { TfliteModel } from '../tflite/model.js';
+import { MicroInterpreter } from '../micro/interpreter.js';
 import { scoreWav, type ScoredAudio } from './pipeline.js';
 
 /**
@@ -62,8 +63,10 @@ export async function scoreFiles(files: string[], job: ScoreJob, opts: { jobs?: 
   const results: ScoredAudio[] = new Array(files.length);
   let done = 0;
   if (jobs <= 1 || !url) {
+    const ww = MicroInterpreter.create(job.model, { source: job.modelPath });
+    const vad = job.vadModel ? MicroInterpreter.create(job.vadModel, { source: job.vadModelPath }) : undefined;
     for (let i = 0; i < files.length; i++) {
-      results[i] = await scoreWav(files[i]!, job.model, job.vadModel);
+      results[i] = await scoreWav(files[i]!, ww, vad);
       opts.onDone?.(++done);
     }
     return results;

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { MwwError } from '../errors.js';
 import { listWavs, readWav } from '../audio/wav.js';
 import { computeFeatures } from '../frontend/index.js';
-import { runStreaming } from '../micro/interpreter.js';
+import { MicroInterpreter, invokeStream } from '../micro/interpreter.js';
 import { readModelFile } from '../tflite/file.js';
 import type { TfliteModel } from '../tflite/model.js';
-import { loadManifest } from '../manifest/manifest.js';
+import { loadManifest, type LoadedManifest } from '../manifest/manifest.js';
+import type { ScoredClip } from './evaluate.js';
 import { DEFAULT_CUTOFF, DEFAULT_FEATURE_STEP_MS, DEFAULT_WINDOW, type EsphomeRule } from './rules.js';
 import { DETECTION_TIME_CONVENTION, simulate, slidingAverages, type VadBlock } from './simulate.js';
 
@@ -32,30 +33,15 @@ export interface DetectorModel {
   notes: string[];
 }
 
-/** The model input's dim 1 ([1, stride, 40]); the runtime and the contract check validate the rest. */
-export function modelStride(model: TfliteModel, where: string): number {
-  const sg = model.subgraphs[0];
-  const t = sg && sg.inputs.length ? sg.tensors[sg.inputs[0]!] : undefined;
-  if (!t || t.shape.length !== 3 || !(t.shape[1]! >= 1)) {
-    throw new MwwError('contract', `model input must have shape [1, stride, 40], found ${t ? `[${t.shape.join(', ')}]` : 'no input tensor'}`, { where });
-  }
-  return t.shape[1]!;
-}
-
-function checkCutoff(v: number | undefined, flag: string): void {
-  if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v <= 1)) throw new MwwError('usage', `${flag} must be a number from 0 to 1, got ${v}`);
-}
-
 /**
  * Load a model given as a manifest (.json) or a bare .tflite. For a .tflite, the manifest beside it with the
- * same base name is used when it names this file; otherwise cutoff/window default to 0.97/5. Flags override.
+ * same base name is used when it names this file; otherwise cutoff/window default to 0.97/5. The --cutoff and
+ * --window overrides arrive checked by the command line (src/cli/args.ts); simulate() refuses impossible ones.
  */
-export async function loadDetectorModel(file: string, o: { cutoff?: number; window?: number; flagPrefix?: string } = {}): Promise<DetectorModel> {
-  const prefix = o.flagPrefix ?? '--';
-  checkCutoff(o.cutoff, `${prefix}cutoff`);
-  if (o.window !== undefined && !(Number.isInteger(o.window) && o.window >= 1)) throw new MwwError('usage', `${prefix}window must be a positive integer, got ${o.window}`);
+export async function loadDetectorModel(file: string, o: { cutoff?: number; window?: number } = {}): Promise<DetectorModel> {
   const notes: string[] = [];
   let manifestPath: string | undefined;
+  let loaded: LoadedManifest | undefined;
   let modelPath = file;
   let wakeWord = path.basename(file).replace(/\.(tflite|json)$/i, '');
   let cutoff: number | undefined;
@@ -65,21 +51,24 @@ export async function loadDetectorModel(file: string, o: { cutoff?: number; wind
 
   if (/\.json$/i.test(file)) {
     manifestPath = file;
+    loaded = await loadManifest(file);
   } else {
     const beside = file.replace(/\.tflite$/i, '') + '.json';
     if (beside !== file && existsSync(beside)) {
       try {
         const probe = await loadManifest(beside);
-        if (path.resolve(probe.modelPath) === path.resolve(file)) manifestPath = beside;
-        else notes.push(`${beside} names a different model (${probe.manifest.model}); not used`);
+        if (path.resolve(probe.modelPath) === path.resolve(file)) {
+          manifestPath = beside;
+          loaded = probe;
+        } else notes.push(`${beside} names a different model (${probe.manifest.model}); not used`);
       } catch (e) {
         if (!(e instanceof MwwError)) throw e;
         notes.push(`manifest beside the model not used: ${e.message}`);
       }
     }
   }
-  if (manifestPath) {
-    const m = await loadManifest(manifestPath);
+  if (loaded) {
+    const m = loaded;
     notes.push(...m.notes);
     modelPath = m.modelPath;
     wakeWord = m.manifest.wake_word;
@@ -94,7 +83,7 @@ export async function loadDetectorModel(file: string, o: { cutoff?: number; wind
     settingsFrom = `defaults (cutoff ${DEFAULT_CUTOFF}, window ${DEFAULT_WINDOW}; no manifest beside the model)`;
   }
   if (o.cutoff !== undefined || o.window !== undefined) {
-    settingsFrom += `, overridden by ${[o.cutoff !== undefined ? `${prefix}cutoff ${o.cutoff}` : '', o.window !== undefined ? `${prefix}window ${o.window}` : ''].filter(Boolean).join(' and ')}`;
+    settingsFrom += `, overridden by ${[o.cutoff !== undefined ? `--cutoff ${o.cutoff}` : '', o.window !== undefined ? `--window ${o.window}` : ''].filter(Boolean).join(' and ')}`;
   }
   const { model } = await readModelFile(modelPath);
   return {
@@ -105,7 +94,8 @@ export async function loadDetectorModel(file: string, o: { cutoff?: number; wind
     cutoff: o.cutoff ?? cutoff ?? DEFAULT_CUTOFF,
     window: o.window ?? window ?? DEFAULT_WINDOW,
     featureStepMs,
-    stride: modelStride(model, modelPath),
+    // The runtime's own reading of the input shape [1, stride, 40]; creating it also refuses a model it cannot run.
+    stride: MicroInterpreter.create(model, { source: modelPath }).stride,
     settingsFrom,
     notes,
   };
@@ -126,27 +116,27 @@ export async function collectWavs(inputs: string[], what = 'input'): Promise<str
   return out;
 }
 
-export interface ScoredAudio {
-  path: string;
-  durationSeconds: number;
-  slices: number;
+/** A scored clip (per-invoke outputs of the wake word model and the VAD) plus what reading the WAV noted. */
+export interface ScoredAudio extends ScoredClip {
   notes: string[];
-  /** Per-invoke uint8 outputs of each model, keyed by role. */
-  probabilities: Uint8Array;
-  vadProbabilities?: Uint8Array;
 }
 
-/** Frontend + model(s) over one WAV: the expensive part, shared by `test` and `eval` (and its workers). */
-export async function scoreWav(file: string, model: TfliteModel, vadModel?: TfliteModel): Promise<ScoredAudio> {
+/**
+ * Frontend + model(s) over one WAV: the expensive part, shared by `test` and `eval` (and its workers). The
+ * interpreters are prepared once per run and reset here, so each file starts from a fresh state as a device does.
+ */
+export async function scoreWav(file: string, ww: MicroInterpreter, vad?: MicroInterpreter): Promise<ScoredAudio> {
   const wav = await readWav(file);
   const features = computeFeatures(wav.samples);
+  ww.reset();
+  vad?.reset();
   return {
     path: file,
-    durationSeconds: wav.samples.length / 16000,
+    durationSeconds: wav.samples.length / wav.sampleRate,
     slices: features.slices,
     notes: wav.notes,
-    probabilities: runStreaming(model, features.i8),
-    vadProbabilities: vadModel ? runStreaming(vadModel, features.i8) : undefined,
+    probabilities: invokeStream(ww, features.i8),
+    vadProbabilities: vad ? invokeStream(vad, features.i8) : undefined,
   };
 }
 

@@ -6,7 +6,6 @@
 
 /** ESPHome generations whose decision rules differ. '2024.11' covers 2024.7–2024.12, '2025' covers 2025.2 and later. */
 export type EsphomeRule = '2024.11' | '2025';
-export const ESPHOME_RULES: readonly EsphomeRule[] = ['2024.11', '2025'];
 
 /**
  * Feature slices that must be processed after a start (or a detection) before a detection is accepted

@@ -97,8 +97,7 @@ export interface Simulation {
   detections: Detection[];
   /** Times the wake word model fired but the VAD window did not allow it. */
   vadBlocked: VadBlock[];
-  /** The sliding-window average the device held right after each invoke (before a reset at that slice). */
-  averages: Float64Array;
+  /** The largest sliding-window average the device held right after an invoke (before a reset at that slice). */
   maxAverage: number;
   maxProbability: number;
 }
@@ -156,7 +155,6 @@ export function simulate(probabilities: Uint8Array, opts: DetectOptions): Simula
 
   const detections: Detection[] = [];
   const vadBlocked: VadBlock[] = [];
-  const averages = new Float64Array(probabilities.length);
   let maxAverage = 0;
   let maxProbability = 0;
 
@@ -181,7 +179,6 @@ export function simulate(probabilities: Uint8Array, opts: DetectOptions): Simula
       unprocessed = true;
       if (p > maxProbability) maxProbability = p;
       const avg = ww.sum / (255 * opts.window);
-      averages[invoke] = avg;
       if (avg > maxAverage) maxAverage = avg;
     }
     if (vad && slice % vad.stride === 0) {
@@ -213,7 +210,7 @@ export function simulate(probabilities: Uint8Array, opts: DetectOptions): Simula
     if (is2024) vad?.ring.clear(); // reset_states_ clears the VAD window too; 2025 resets only the firing model
   }
 
-  return { esphome: opts.esphome, cutoff: opts.cutoff, cutoffU8: is2024 ? null : cutoffU8, window: opts.window, stride, detections, vadBlocked, averages, maxAverage, maxProbability: maxProbability / 255 };
+  return { esphome: opts.esphome, cutoff: opts.cutoff, cutoffU8: is2024 ? null : cutoffU8, window: opts.window, stride, detections, vadBlocked, maxAverage, maxProbability: maxProbability / 255 };
 }
 
 /** The detections ESPHome would report for these per-invoke outputs. */
@@ -222,7 +219,7 @@ export function detect(probabilities: Uint8Array, opts: DetectOptions): Detectio
 }
 
 /** Plain sliding-window averages (no resets), for plots: entry i = mean of outputs i−window+1 … i, zeros before the start. */
-export function slidingAverages(probabilities: Uint8Array, window: number): Float64Array {
+export function slidingAverages(probabilities: ArrayLike<number>, window: number): Float64Array {
   const out = new Float64Array(probabilities.length);
   let sum = 0;
   for (let i = 0; i < probabilities.length; i++) {

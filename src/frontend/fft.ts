@@ -10,6 +10,9 @@
  */
 
 const SAMP_MAX = 32767;
+/** `C_FIXDIV` multipliers: every radix-r butterfly input (and the real-FFT split) is first scaled by 1/r in Q15. */
+const DIV2 = (SAMP_MAX / 2) | 0;
+const DIV4 = (SAMP_MAX / 4) | 0;
 // Every product below is an int16 × int16 (|a·b| < 2^30, sums of two < 2^31): int32 multiplies are exact.
 const imul = Math.imul;
 
@@ -149,9 +152,8 @@ export class KissFftrInt16 {
     }
 
     // Split the packed complex FFT into the real FFT's bins (kiss_fftr).
-    const div2 = (SAMP_MAX / 2) | 0;
-    const tdcR = sround(imul(re[0]!, div2));
-    const tdcI = sround(imul(im[0]!, div2));
+    const tdcR = sround(imul(re[0]!, DIV2));
+    const tdcI = sround(imul(im[0]!, DIV2));
     outRe[0] = tdcR + tdcI;
     outIm[0] = 0;
     outRe[n] = tdcR - tdcI;
@@ -159,10 +161,10 @@ export class KissFftrInt16 {
     const superRe = this.superRe;
     const superIm = this.superIm;
     for (let k = 1; k <= n >> 1; k++) {
-      const fpkR = sround(imul(re[k]!, div2));
-      const fpkI = sround(imul(im[k]!, div2));
-      const fpnkR = sround(imul(re[n - k]!, div2));
-      const fpnkI = sround(imul(s16(-im[n - k]!), div2));
+      const fpkR = sround(imul(re[k]!, DIV2));
+      const fpkI = sround(imul(im[k]!, DIV2));
+      const fpnkR = sround(imul(re[n - k]!, DIV2));
+      const fpnkI = sround(imul(s16(-im[n - k]!), DIV2));
       const f1kR = s16(fpkR + fpnkR);
       const f1kI = s16(fpkI + fpnkI);
       const f2kR = s16(fpkR - fpnkR);
@@ -184,14 +186,13 @@ export class KissFftrInt16 {
     const im = this.im;
     const twRe = this.twRe;
     const twIm = this.twIm;
-    const div = (SAMP_MAX / 2) | 0;
     for (let k = 0; k < m; k++) {
       const i0 = base + k;
       const i1 = i0 + m;
-      const aR = sround(imul(re[i0]!, div));
-      const aI = sround(imul(im[i0]!, div));
-      const bR = sround(imul(re[i1]!, div));
-      const bI = sround(imul(im[i1]!, div));
+      const aR = sround(imul(re[i0]!, DIV2));
+      const aI = sround(imul(im[i0]!, DIV2));
+      const bR = sround(imul(re[i1]!, DIV2));
+      const bI = sround(imul(im[i1]!, DIV2));
       const wR = twRe[k * fstride]!;
       const wI = twIm[k * fstride]!;
       const tR = sround((imul(bR, wR) - imul(bI, wI)) | 0);
@@ -209,7 +210,6 @@ export class KissFftrInt16 {
     const im = this.im;
     const twRe = this.twRe;
     const twIm = this.twIm;
-    const div = (SAMP_MAX / 4) | 0;
     const m2 = 2 * m;
     const m3 = 3 * m;
     for (let k = 0; k < m; k++) {
@@ -217,14 +217,14 @@ export class KissFftrInt16 {
       const i1 = i0 + m;
       const i2 = i0 + m2;
       const i3 = i0 + m3;
-      const f0R = sround(imul(re[i0]!, div));
-      const f0I = sround(imul(im[i0]!, div));
-      const f1R = sround(imul(re[i1]!, div));
-      const f1I = sround(imul(im[i1]!, div));
-      const f2R = sround(imul(re[i2]!, div));
-      const f2I = sround(imul(im[i2]!, div));
-      const f3R = sround(imul(re[i3]!, div));
-      const f3I = sround(imul(im[i3]!, div));
+      const f0R = sround(imul(re[i0]!, DIV4));
+      const f0I = sround(imul(im[i0]!, DIV4));
+      const f1R = sround(imul(re[i1]!, DIV4));
+      const f1I = sround(imul(im[i1]!, DIV4));
+      const f2R = sround(imul(re[i2]!, DIV4));
+      const f2I = sround(imul(im[i2]!, DIV4));
+      const f3R = sround(imul(re[i3]!, DIV4));
+      const f3I = sround(imul(im[i3]!, DIV4));
 
       const t1 = k * fstride;
       const t2 = 2 * t1;

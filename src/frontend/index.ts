@@ -3,9 +3,6 @@ import { MicroFrontend } from './frontend.js';
 export { MicroFrontend } from './frontend.js';
 export { ESPHOME_FRONTEND_CONFIG, type FrontendConfig } from './config.js';
 
-/** Channels per slice of ESPHome's frontend configuration. */
-export const FEATURE_CHANNELS = 40;
-
 /**
  * ESPHome's uint16 → int8 feature conversion (it ignores the model's input quantization):
  * v8 = (v16·256 + 333) / 666 − 128 with C integer division (all operands non-negative, so floor),

@@ -100,6 +100,26 @@ function extraKeys(p: Problems, obj: Record<string, unknown>, allowed: string[],
   }
 }
 
+/** The `micro` section: it must be an object, with no keys beyond `allowed`. */
+function microSection(p: Problems, j: Record<string, unknown>, allowed: string[], expected: string): Record<string, unknown> | undefined {
+  const m = j.micro;
+  if (!isRecord(m)) {
+    p.add('micro', expected, m);
+    return undefined;
+  }
+  extraKeys(p, m, allowed, 'micro.');
+  return m;
+}
+
+function esphomeVersion(p: Problems, m: Record<string, unknown>, expected: string): string | undefined {
+  const v = m.minimum_esphome_version;
+  if (typeof v !== 'string' || !/^\d+\.\d+\.\d+$/.test(v)) {
+    p.add('micro.minimum_esphome_version', expected, v);
+    return undefined;
+  }
+  return v;
+}
+
 /** A URL as ESPHome's cv.url accepts it: a scheme and a host. */
 export function isUrl(v: string): boolean {
   try {
@@ -156,20 +176,13 @@ function validateV2(p: Problems, j: Record<string, unknown>, notes: string[]): M
   } else {
     p.add('trained_languages', 'a list of language codes such as ["en"]', tl);
   }
-  const m = j.micro;
-  if (!isRecord(m)) {
-    p.add('micro', 'an object with probability_cutoff, sliding_window_size, feature_step_size, tensor_arena_size, minimum_esphome_version', m);
-    return undefined;
-  }
-  extraKeys(p, m, V2_MICRO_KEYS, 'micro.');
+  const m = microSection(p, j, V2_MICRO_KEYS, `an object with ${V2_MICRO_KEYS.join(', ')}`);
+  if (!m) return undefined;
   const probability_cutoff = cutoff(p, m, 'micro.probability_cutoff');
   const sliding_window_size = int(p, m, 'sliding_window_size', 'micro.sliding_window_size', 1, 1000, 'a positive integer (normally 5)');
   const feature_step_size = int(p, m, 'feature_step_size', 'micro.feature_step_size', 0, 30, 'an integer from 0 to 30 (normally 10)');
   const tensor_arena_size = int(p, m, 'tensor_arena_size', 'micro.tensor_arena_size', 1, 0x7fffffff, 'a positive integer number of bytes');
-  const mv = m.minimum_esphome_version;
-  let minimum_esphome_version: string | undefined;
-  if (typeof mv !== 'string' || !/^\d+\.\d+\.\d+$/.test(mv)) p.add('micro.minimum_esphome_version', 'a version "YYYY.M.P" such as "2024.7.0"', mv);
-  else minimum_esphome_version = mv;
+  const minimum_esphome_version = esphomeVersion(p, m, 'a version "YYYY.M.P" such as "2024.7.0"');
   if (p.list.length) return undefined;
   const manifest: ManifestV2 = {
     type: 'micro',
@@ -194,16 +207,12 @@ function validateV1(p: Problems, j: Record<string, unknown>, notes: string[]): M
   extraKeys(p, j, V1_KEYS, '');
   const c = common(p, j);
   if (j.website === undefined) p.add('website', 'an http(s) URL (required in version 1 manifests)', undefined);
-  const m = j.micro;
-  if (!isRecord(m)) {
-    p.add('micro', 'an object with probability_cutoff and sliding_window_average_size', m);
-    return undefined;
-  }
-  extraKeys(p, m, V1_MICRO_KEYS, 'micro.');
+  const m = microSection(p, j, V1_MICRO_KEYS, 'an object with probability_cutoff and sliding_window_average_size');
+  if (!m) return undefined;
   const probability_cutoff = cutoff(p, m, 'micro.probability_cutoff');
   const window = int(p, m, 'sliding_window_average_size', 'micro.sliding_window_average_size', 1, 1000, 'a positive integer');
-  const mv = m.minimum_esphome_version;
-  if (mv !== undefined && (typeof mv !== 'string' || !/^\d+\.\d+\.\d+$/.test(mv))) p.add('micro.minimum_esphome_version', 'a version "YYYY.M.P"', mv);
+  // Optional in V1: ESPHome's upgrade keeps it when present.
+  const mv = m.minimum_esphome_version === undefined ? undefined : esphomeVersion(p, m, 'a version "YYYY.M.P"');
   if (p.list.length) return undefined;
   notes.push(
     `version 1 manifest: upgraded as ESPHome does (sliding_window_size = sliding_window_average_size ${window}, ` +
@@ -222,7 +231,7 @@ function validateV1(p: Problems, j: Record<string, unknown>, notes: string[]): M
       sliding_window_size: window!,
       feature_step_size: V1_UPGRADE.feature_step_size,
       tensor_arena_size: V1_UPGRADE.tensor_arena_size,
-      minimum_esphome_version: typeof mv === 'string' ? mv : DEFAULT_MINIMUM_ESPHOME_VERSION,
+      minimum_esphome_version: mv ?? DEFAULT_MINIMUM_ESPHOME_VERSION,
     },
   };
 }

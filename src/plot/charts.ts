@@ -1,3 +1,4 @@
+import { slidingAverages } from '../detect/simulate.js';
 import { renderChart, type Marker, type Series } from './svg.js';
 
 /** What a probability-over-time chart needs (a subset of `mww test`'s per-file report). */
@@ -24,15 +25,11 @@ export function probabilityChart(r: ProbabilityPlotInput): string {
   const n = r.probabilities.length;
   const t = new Float64Array(n);
   const p = new Float64Array(n);
-  const avg = new Float64Array(n);
-  let sum = 0;
   for (let i = 0; i < n; i++) {
     t[i] = (i + 1) * r.stride * stepS;
     p[i] = r.probabilities[i]! / 255;
-    sum += r.probabilities[i]!;
-    if (i >= r.window) sum -= r.probabilities[i - r.window]!;
-    avg[i] = sum / (255 * r.window);
   }
+  const avg = slidingAverages(r.probabilities, r.window);
   const series: Series[] = [
     { label: 'model output', color: '#1f77b4', x: t, y: p, style: 'step', width: 1.2 },
     { label: `sliding average (window ${r.window})`, color: '#ff7f0e', x: t, y: avg, width: 2 },

@@ -2,6 +2,14 @@
  * A small, dependency-free line chart renderer producing self-contained SVG (no scripts, no external
  * fonts or styles), so plots open in any browser or image viewer and can be checked into reports.
  */
+import { MwwError } from '../errors.js';
+
+/** `--plot OUT`: the document its extension asks for (OUT.svg or OUT.html); a usage error for anything else. */
+export function plotFormat(plot: string): 'svg' | 'html' {
+  if (/\.svg$/i.test(plot)) return 'svg';
+  if (/\.html?$/i.test(plot)) return 'html';
+  throw new MwwError('usage', `--plot must end in .svg or .html, got "${plot}"`);
+}
 
 export interface Series {
   label: string;

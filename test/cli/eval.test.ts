@@ -7,6 +7,13 @@ import { describeShared, sharedPath } from '../helpers/shared.js';
 
 const wav = (n: string) => sharedPath('golden', 'audio', `${n}.wav`);
 
+/** Seconds of a golden WAV from its own header (canonical 44-byte header: 16 kHz mono 16-bit, 'data' size at byte 40). */
+function wavSeconds(n: string): number {
+  const b = readFileSync(wav(n));
+  expect(b.toString('latin1', 36, 40)).toBe('data');
+  return b.readUInt32LE(40) / 2 / 16000;
+}
+
 /** positives/ holds okay_nabu.wav; negatives/ the other three golden recordings (one in a subdirectory). */
 function dirs(): { pos: string; neg: string; root: string } {
   const root = mkdtempSync(path.join(tmpdir(), 'mww-eval-cli-'));
@@ -30,7 +37,7 @@ describeShared('mww eval', () => {
     const j = JSON.parse(r.stdout);
     expect(j.positives.files).toBe(1);
     expect(j.negatives.files).toBe(3);
-    const negSeconds = (105020 - 44 + 175382 - 44 + 96044 - 44) / 2 / 16000; // data bytes of the three 16-bit mono WAVs
+    const negSeconds = wavSeconds('negative') + wavSeconds('silence') + wavSeconds('hey_jarvis');
     expect(j.negatives.seconds).toBeCloseTo(negSeconds, 2);
     expect(j.curve).toHaveLength(101);
     expect(j.curve[0].cutoff).toBe(0);

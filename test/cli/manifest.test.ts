@@ -53,6 +53,28 @@ describeShared('mww manifest', () => {
     expect(j.manifest.website).toBeUndefined();
   });
 
+  it('writes a manifest that passes the schema for every shared model, with the official wake word, cutoff and window', async () => {
+    const models = readdirSync(sharedPath('models')).filter((f) => f.endsWith('.tflite'));
+    expect(models.length).toBe(9);
+    for (const f of models) {
+      const official = JSON.parse(readFileSync(sharedPath('models', f.replace(/\.tflite$/, '.json')), 'utf8'));
+      const out = path.join(tmp(), f.replace(/\.tflite$/, '.json'));
+      const r = await runCli([
+        'manifest', sharedPath('models', f), '--wake-word', official.wake_word,
+        '--cutoff', String(official.micro.probability_cutoff), '--window', String(official.micro.sliding_window_size), '--output', out,
+      ]);
+      expect(r.code, `${f}: ${r.stderr}`).toBe(0);
+      const loaded = await loadManifest(out); // throws listing every schema problem
+      expect(loaded.manifest).toMatchObject({ type: 'micro', version: 2, model: f, wake_word: official.wake_word, trained_languages: ['en'] });
+      expect(loaded.manifest.micro).toMatchObject({
+        probability_cutoff: official.micro.probability_cutoff,
+        sliding_window_size: official.micro.sliding_window_size,
+        feature_step_size: 10,
+        minimum_esphome_version: '2024.7.0',
+      });
+    }
+  });
+
   it('takes the cutoff from a saved eval result', async () => {
     const dir = tmp();
     writeFileSync(path.join(dir, 'eval.json'), JSON.stringify({ chosen: { cutoff: 0.83 } }));

@@ -2,12 +2,12 @@ import path from 'node:path';
 import type { Command } from '../command.js';
 import { MwwError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { checkOutputs, esphomeRule, num, str } from '../args.js';
+import { checkOutputs, esphomeRule, num, required, str } from '../args.js';
 import { collectWavs, loadDetectorModel } from '../../detect/pipeline.js';
 import { PARALLEL_MIN_BYTES, defaultJobs, scoreFiles } from '../../detect/parallel.js';
 import { DEFAULT_TARGET_FA_PER_HOUR, chooseCutoff, sweepCutoffs, type SweepPoint } from '../../detect/evaluate.js';
 import { cutoffChart, rocChart } from '../../plot/charts.js';
-import { renderHtml } from '../../plot/svg.js';
+import { plotFormat, renderHtml } from '../../plot/svg.js';
 
 const usage = `Usage: mww eval --model M.json|M.tflite --positives DIR --negatives DIR [options]
 
@@ -42,23 +42,23 @@ const command: Command = {
     plot: { type: 'string' },
   },
   async run(args, out) {
-    const modelFile = str(args, 'model');
-    if (!modelFile) throw new MwwError('usage', `--model is required\n\n${usage}`);
+    const modelFile = required(args, 'model', usage);
     const pos = (args.values.positives as string[] | undefined) ?? [];
     const neg = (args.values.negatives as string[] | undefined) ?? [];
     if (!pos.length) throw new MwwError('usage', `--positives is required\n\n${usage}`);
     if (!neg.length) throw new MwwError('usage', `--negatives is required\n\n${usage}`);
     if (args.positionals.length) throw new MwwError('usage', `unexpected argument "${args.positionals[0]}"; give recordings with --positives and --negatives\n\n${usage}`);
     const plot = str(args, 'plot');
-    if (plot !== undefined && !/\.(svg|html?)$/i.test(plot)) throw new MwwError('usage', `--plot must end in .svg or .html, got "${plot}"`);
+    const plotAs = plot === undefined ? undefined : plotFormat(plot);
+    const vadFile = str(args, 'vad');
     const target = num(args, 'target-fa-per-hour', { min: 0 }) ?? DEFAULT_TARGET_FA_PER_HOUR;
     const jobs = num(args, 'jobs', { min: 1, integer: true });
     const rule = esphomeRule(args);
     const window = num(args, 'window', { min: 1, integer: true });
-    checkOutputs([{ flag: '--plot', path: plot }], [{ flag: '--model', path: modelFile }, { flag: '--vad', path: str(args, 'vad') }, ...[...pos, ...neg].map((p) => ({ flag: 'an input', path: p }))]);
+    checkOutputs([{ flag: '--plot', path: plot }], [{ flag: '--model', path: modelFile }, { flag: '--vad', path: vadFile }, ...[...pos, ...neg].map((p) => ({ flag: 'an input', path: p }))]);
 
     const ww = await loadDetectorModel(modelFile, { window });
-    const vad = str(args, 'vad') !== undefined ? await loadDetectorModel(str(args, 'vad')!, { flagPrefix: 'VAD ' }) : undefined;
+    const vad = vadFile !== undefined ? await loadDetectorModel(vadFile) : undefined;
     const posFiles = await collectWavs(pos, 'positives');
     const negFiles = await collectWavs(neg, 'negatives');
     const all = [...posFiles, ...negFiles];
@@ -85,12 +85,13 @@ const command: Command = {
     if (plot) {
       const title = `${ww.wakeWord}: ${positives.length} positive clip(s), ${(negSeconds / 3600).toFixed(3)} h of negatives (ESPHome ${rule})`;
       const roc = rocChart(title, curve, chosen);
-      const doc = /\.svg$/i.test(plot)
-        ? roc
-        : renderHtml(`mww eval: ${ww.wakeWord}`, [
-            { heading: 'False rejection rate against false accepts per hour', svg: roc, text: `chosen cutoff ${chosen.cutoff} (target ${target} FA/h${met ? '' : ', not met'})` },
-            { heading: 'Against the cutoff', svg: cutoffChart(title, curve, chosen) },
-          ]);
+      const doc =
+        plotAs === 'svg'
+          ? roc
+          : renderHtml(`mww eval: ${ww.wakeWord}`, [
+              { heading: 'False rejection rate against false accepts per hour', svg: roc, text: `chosen cutoff ${chosen.cutoff} (target ${target} FA/h${met ? '' : ', not met'})` },
+              { heading: 'Against the cutoff', svg: cutoffChart(title, curve, chosen) },
+            ]);
       await writeFileAtomic(plot, doc);
     }
 

@@ -1,10 +1,11 @@
 /** `mww features`: the device's feature slices for a WAV file (TFLM micro frontend + ESPHome's int8 step). */
 import { MwwError } from '../../errors.js';
 import { readWav } from '../../audio/wav.js';
-import { computeFeatures, FEATURE_CHANNELS } from '../../frontend/index.js';
+import { computeFeatures } from '../../frontend/index.js';
+import { FEATURES_PER_SLICE } from '../../micro/interpreter.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { Command } from '../command.js';
-import { checkOutputs } from '../args.js';
+import { checkOutputs, noExtraPositionals, required, str } from '../args.js';
 
 const usage = `Usage: mww features IN.wav --output OUT.i8 [--u16 OUT.u16] [--json]
 
@@ -17,8 +18,8 @@ IN should be 16 kHz mono 16-bit PCM; other rates, channel counts and bit depths 
 conversion is reported).
 
 Options:
-  --output PATH   int8 slices, ${FEATURE_CHANNELS} bytes each (what the model's input receives)
-  --u16 PATH      also write the frontend's raw uint16 slices (${FEATURE_CHANNELS} little-endian values each)
+  --output PATH   int8 slices, ${FEATURES_PER_SLICE} bytes each (what the model's input receives)
+  --u16 PATH      also write the frontend's raw uint16 slices (${FEATURES_PER_SLICE} little-endian values each)
   --json          print {slices, seconds, output, u16, notes}`;
 
 const command: Command = {
@@ -30,13 +31,11 @@ const command: Command = {
     u16: { type: 'string' },
   },
   async run(args, out) {
-    const [input, ...extra] = args.positionals;
+    const input = args.positionals[0];
     if (!input) throw new MwwError('usage', `missing IN.wav\n\n${usage}`);
-    if (extra.length > 0) throw new MwwError('usage', `unexpected argument '${extra[0]}'\n\n${usage}`);
-    const output = args.values.output;
-    const u16Path = args.values.u16;
-    if (typeof output !== 'string') throw new MwwError('usage', `missing --output OUT.i8\n\n${usage}`);
-    if (u16Path !== undefined && typeof u16Path !== 'string') throw new MwwError('usage', `--u16 needs a path\n\n${usage}`);
+    noExtraPositionals(args, usage, 1);
+    const output = required(args, 'output', usage);
+    const u16Path = str(args, 'u16');
     checkOutputs([{ flag: '--output', path: output }, { flag: '--u16', path: u16Path }], [{ flag: 'IN.wav', path: input }]);
 
     const audio = await readWav(input);
@@ -44,7 +43,7 @@ const command: Command = {
     const seconds = audio.samples.length / audio.sampleRate;
 
     await writeFileAtomic(output, new Uint8Array(i8.buffer, i8.byteOffset, i8.byteLength));
-    if (typeof u16Path === 'string') {
+    if (u16Path !== undefined) {
       // Raw uint16 slices are little-endian, like the reference files; convert on big-endian hosts.
       const bytes = new Uint8Array(u16.length * 2);
       const view = new DataView(bytes.buffer);
@@ -52,9 +51,9 @@ const command: Command = {
       await writeFileAtomic(u16Path, bytes);
     }
 
-    out.result({ input, slices, seconds, output, u16: typeof u16Path === 'string' ? u16Path : null, notes: audio.notes });
+    out.result({ input, slices, seconds, output, u16: u16Path ?? null, notes: audio.notes });
     if (!out.json) for (const note of audio.notes) out.info(`note: ${note}`);
-    out.line(`${slices} slices (${FEATURE_CHANNELS} values each) from ${seconds.toFixed(2)} s of audio → ${output}${typeof u16Path === 'string' ? `, ${u16Path}` : ''}`);
+    out.line(`${slices} slices (${FEATURES_PER_SLICE} values each) from ${seconds.toFixed(2)} s of audio → ${output}${u16Path !== undefined ? `, ${u16Path}` : ''}`);
     if (slices === 0) out.warn(`the audio is shorter than one 30 ms window: no slices, ${output} is empty`);
     return 0;
   },

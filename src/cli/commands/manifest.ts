@@ -5,7 +5,7 @@ import { MwwError } from '../../errors.js';
 import { readUserFile, writeFileAtomic } from '../../util/fs.js';
 import { checkOutputs, num, str, strList } from '../args.js';
 import { buildManifest, isUrl, writeManifest } from '../../manifest/manifest.js';
-import { readModel } from '../../tflite/reader.js';
+import { readModelFile } from '../../tflite/file.js';
 import { checkEsphomeContract } from '../../micro/contract.js';
 import { SUPPORTED_TARGETS, computeArena, parseTarget, recommendedArena, targetLabel, type ArenaTarget } from '../../micro/arena/index.js';
 import { DEFAULT_CUTOFF, DEFAULT_WINDOW } from '../../detect/rules.js';
@@ -80,8 +80,7 @@ const command: Command = {
     if (espNn !== undefined && chip === undefined) throw new MwwError('usage', '--esp-nn needs --target (esp32 or esp32s3)');
     const target: ArenaTarget | undefined = chip !== undefined ? parseTarget(chip, espNn) : undefined;
 
-    const bytes = await readUserFile(tflite, 'TFLite model');
-    const model = readModel(bytes, tflite);
+    const { model, bytes } = await readModelFile(tflite);
     const contract = checkEsphomeContract(model);
     if (!contract.ok) {
       throw new MwwError('contract', `ESPHome could not run this model, so no manifest was written:\n  - ${contract.problems.join('\n  - ')}`, {

@@ -2,12 +2,12 @@ import path from 'node:path';
 import type { Command } from '../command.js';
 import { MwwError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { checkOutputs, esphomeRule, num, str } from '../args.js';
+import { checkOutputs, esphomeRule, num, required, str } from '../args.js';
 import { DETECTION_TIME_CONVENTION } from '../../detect/simulate.js';
 import { DEFAULT_CUTOFF, DEFAULT_WINDOW, collectWavs, loadDetectorModel, reportFor, type DetectorModel, type FileReport } from '../../detect/pipeline.js';
 import { scoreFiles } from '../../detect/parallel.js';
 import { probabilityChart } from '../../plot/charts.js';
-import { renderHtml, stackSvgs } from '../../plot/svg.js';
+import { plotFormat, renderHtml, stackSvgs } from '../../plot/svg.js';
 
 const usage = `Usage: mww test --model M.json|M.tflite [--vad V.json] INPUT.wav|DIR... [options]
 
@@ -47,18 +47,18 @@ const command: Command = {
     plot: { type: 'string' },
   },
   async run(args, out) {
-    const modelFile = str(args, 'model');
-    if (!modelFile) throw new MwwError('usage', `--model is required\n\n${usage}`);
+    const modelFile = required(args, 'model', usage);
     if (args.positionals.length === 0) throw new MwwError('usage', `give at least one WAV file or directory to test\n\n${usage}`);
     const plot = str(args, 'plot');
-    if (plot !== undefined && !/\.(svg|html?)$/i.test(plot)) throw new MwwError('usage', `--plot must end in .svg or .html, got "${plot}"`);
+    const plotAs = plot === undefined ? undefined : plotFormat(plot);
+    const vadFile = str(args, 'vad');
     const rule = esphomeRule(args);
     const cutoff = num(args, 'cutoff', { min: 0, max: 1 });
     const window = num(args, 'window', { min: 1, integer: true });
-    checkOutputs([{ flag: '--plot', path: plot }], [{ flag: '--model', path: modelFile }, { flag: '--vad', path: str(args, 'vad') }, ...args.positionals.map((p) => ({ flag: 'an input', path: p }))]);
+    checkOutputs([{ flag: '--plot', path: plot }], [{ flag: '--model', path: modelFile }, { flag: '--vad', path: vadFile }, ...args.positionals.map((p) => ({ flag: 'an input', path: p }))]);
 
     const ww = await loadDetectorModel(modelFile, { cutoff, window });
-    const vad = str(args, 'vad') !== undefined ? await loadDetectorModel(str(args, 'vad')!, { flagPrefix: 'VAD ' }) : undefined;
+    const vad = vadFile !== undefined ? await loadDetectorModel(vadFile) : undefined;
     const files = await collectWavs(args.positionals);
 
     const progress = files.length > 1 ? out.progress('scoring', files.length) : null;
@@ -70,18 +70,19 @@ const command: Command = {
       const charts = reports.map((r) =>
         probabilityChart({ ...r, featureStepMs: ww.featureStepMs, vadProbabilities: r.vad?.probabilities }),
       );
-      const doc = /\.svg$/i.test(plot)
-        ? charts.length === 1
-          ? charts[0]!
-          : stackSvgs(charts)
-        : renderHtml(
-            `mww test: ${ww.wakeWord}`,
-            reports.map((r, i) => ({
-              heading: r.path,
-              text: r.detected ? `detected at ${r.detections.map((d) => fmtSeconds(d.timeSeconds)).join(', ')}` : 'no detection',
-              svg: charts[i]!,
-            })),
-          );
+      const doc =
+        plotAs === 'svg'
+          ? charts.length === 1
+            ? charts[0]!
+            : stackSvgs(charts)
+          : renderHtml(
+              `mww test: ${ww.wakeWord}`,
+              reports.map((r, i) => ({
+                heading: r.path,
+                text: r.detected ? `detected at ${r.detections.map((d) => fmtSeconds(d.timeSeconds)).join(', ')}` : 'no detection',
+                svg: charts[i]!,
+              })),
+            );
       await writeFileAtomic(plot, doc);
     }
 
