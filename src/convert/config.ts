@@ -251,6 +251,13 @@ export function checkHonourable(f: ModelFlags, where: string): void {
   for (const [i, ks] of f.mixconvKernelSizes.entries()) if (ks.length === 0) throw new MwwError('input', `mixconv_kernel_sizes[${i}] is empty`, { where });
 }
 
+/** MixConv's channel groups (microWakeWord's _split_channels): equal parts, the remainder added to the first. */
+export function channelSplit(total: number, groups: number): number[] {
+  const split = Array.from({ length: groups }, () => Math.floor(total / groups));
+  split[0]! += total - split.reduce((a, b) => a + b, 0);
+  return split;
+}
+
 /** Frames in time at the head in the non-streaming (training) model: fixes the final ring buffer and Dense width. */
 export function finalFrames(f: ModelFlags, spectrogramLength: number): number {
   let t = spectrogramLength;
@@ -273,9 +280,11 @@ export function inferFlags(w: KerasWeights, stride = 3): { flags: RawFlags; note
   if (layersOfClass(w, 'sub_spectral_normalization').length > 0) {
     throw new MwwError('input', 'this looks like an Inception checkpoint (it has sub_spectral_normalization layers); its hyper-parameters cannot be inferred from the weights: give --config training_config.yaml', { where });
   }
-  const streams = layersOfClass(w, 'stream').filter((s) => s.cell && s.cell.vars.length > 0);
-  const first = streams.find((s) => s.cell!.vars[0]!.shape[2] === 40);
-  const spatial = streams.some((s) => s.cell!.vars[0]!.shape[2] === 2 && s.cell!.vars[0]!.shape[3] === 1);
+  // Kernel shapes (kh, kw, cin, cout) of the Stream-wrapped convolutions: the first conv reads the 40 features,
+  // the spatial attention conv maps the 2 pooled channels to 1.
+  const streamKernels = layersOfClass(w, 'stream').flatMap((s) => (s.children.cell?.vars[0] ? [s.children.cell.vars[0].shape] : []));
+  const first = streamKernels.find((k) => k[2] === 40);
+  const spatial = streamKernels.some((k) => k[2] === 2 && k[3] === 1);
   const convs = layersOfClass(w, 'conv2d');
   const dws = layersOfClass(w, 'depthwise_conv2d');
   if (layersOfClass(w, 'dense').length !== 1) throw new MwwError('input', 'cannot infer the architecture: expected one dense layer in /layers (give --config training_config.yaml)', { where });
@@ -299,8 +308,8 @@ export function inferFlags(w: KerasWeights, stride = 3): { flags: RawFlags; note
   }
   const flags: RawFlags = {
     model_name: 'mixednet',
-    first_conv_filters: first ? first.cell!.vars[0]!.shape[3] : 0,
-    first_conv_kernel_size: first ? first.cell!.vars[0]!.shape[0] : 3,
+    first_conv_filters: first ? first[3] : 0,
+    first_conv_kernel_size: first ? first[0] : 3,
     stride,
     pointwise_filters: pointwise.join(','),
     repeat_in_block: pointwise.map(() => 1).join(','),

@@ -38,19 +38,37 @@ export function parseNpy(bytes: Uint8Array, where: string): { shape: number[]; d
   return { shape, descr, fortran, offset: hstart + hlen };
 }
 
-function toFloat32(bytes: Uint8Array, offset: number, count: number, descr: string, where: string): Float32Array {
-  const need = count * (descr.endsWith('f8') ? 8 : descr.endsWith('u2') ? 2 : 4);
-  if (bytes.length - offset < need) throw new MwwError('input', `file is truncated: the header promises ${need} data bytes, found ${bytes.length - offset}`, { where });
-  const copy = bytes.slice(offset, offset + need);
-  if (descr === '<f4' || descr === '=f4' || descr === 'f4') return new Float32Array(copy.buffer);
-  if (descr === '<f8') return Float32Array.from(new Float64Array(copy.buffer));
-  // uint16 arrays are raw frontend output: scale into feature units.
-  if (descr === '<u2') return Float32Array.from(new Uint16Array(copy.buffer), (v) => v * FEATURE_SCALE);
-  throw new MwwError('input', `unsupported .npy dtype ${descr}; expected float32 features (or uint16 frontend output)`, { where });
+/** The frontend's uint16 output in feature units. */
+function u16ToFeatures(u16: Uint16Array): Float32Array {
+  return Float32Array.from(u16, (v) => v * FEATURE_SCALE);
 }
 
+/**
+ * Little-endian arrays → feature units, by numpy dtype name: float data is already in feature units, uint16 is raw
+ * frontend output. `bytes` must be an aligned copy (its own buffer).
+ */
+const DECODERS = {
+  float32: { size: 4, decode: (bytes: Uint8Array) => new Float32Array(bytes.buffer) },
+  float64: { size: 8, decode: (bytes: Uint8Array) => Float32Array.from(new Float64Array(bytes.buffer)) },
+  uint16: { size: 2, decode: (bytes: Uint8Array) => u16ToFeatures(new Uint16Array(bytes.buffer)) },
+};
+type FeatureDtype = keyof typeof DECODERS;
+
+/** The .npy `descr` strings read (little-endian or native byte order), as numpy dtype names. */
+const NPY_DTYPES: Record<string, FeatureDtype> = { '<f4': 'float32', '=f4': 'float32', f4: 'float32', '<f8': 'float64', '<u2': 'uint16' };
+
+function npyFeatures(bytes: Uint8Array, offset: number, count: number, descr: string, where: string): Float32Array {
+  const dtype = NPY_DTYPES[descr];
+  if (!dtype) throw new MwwError('input', `unsupported .npy dtype ${descr}; expected float32 features (or uint16 frontend output)`, { where });
+  const { size, decode } = DECODERS[dtype];
+  const need = count * size;
+  if (bytes.length - offset < need) throw new MwwError('input', `file is truncated: the header promises ${need} data bytes, found ${bytes.length - offset}`, { where });
+  return decode(bytes.slice(offset, offset + need));
+}
+
+/** Views of `data` (a freshly decoded array, so no further copy), one per spectrogram. */
 function splitSpectrograms(data: Float32Array, n: number, frames: number): Spectrogram[] {
-  return Array.from({ length: n }, (_, s) => ({ data: data.slice(s * frames * 40, (s + 1) * frames * 40), frames }));
+  return Array.from({ length: n }, (_, s) => ({ data: data.subarray(s * frames * 40, (s + 1) * frames * 40), frames }));
 }
 
 export async function loadNpy(file: string): Promise<Spectrogram[]> {
@@ -61,7 +79,7 @@ export async function loadNpy(file: string): Promise<Spectrogram[]> {
     throw new MwwError('input', `expected shape [N, L, 40] or [L, 40] of feature values, found [${shape}]`, { where: file });
   }
   const [n, frames] = shape.length === 3 ? [shape[0]!, shape[1]!] : [1, shape[0]!];
-  return splitSpectrograms(toFloat32(bytes, offset, n * frames * 40, descr, file), n, frames);
+  return splitSpectrograms(npyFeatures(bytes, offset, n * frames * 40, descr, file), n, frames);
 }
 
 /** Raw little-endian float32 [N, L, 40] (like the golden rep_dataset.f32); L is the model's spectrogram length. */
@@ -71,7 +89,7 @@ export async function loadRawF32(file: string, frames: number | undefined): Prom
   const total = bytes.length / 160;
   const L = frames ?? total;
   if (total % L !== 0) throw new MwwError('input', `${total} frames are not a whole number of ${L}-frame spectrograms (the model's spectrogram length)`, { where: file });
-  return splitSpectrograms(new Float32Array(bytes.slice().buffer), total / L, L);
+  return splitSpectrograms(DECODERS.float32.decode(bytes.slice()), total / L, L);
 }
 
 /** WAV → frontend → feature units, one spectrogram per file. */
@@ -83,7 +101,7 @@ export async function loadWavs(p: string): Promise<Spectrogram[]> {
     const wav = await readWav(f);
     const { u16, slices } = computeFeatures(wav.samples);
     if (slices === 0) continue;
-    out.push({ data: Float32Array.from(u16, (v) => v * FEATURE_SCALE), frames: slices });
+    out.push({ data: u16ToFeatures(u16), frames: slices });
   }
   return out;
 }
@@ -113,21 +131,19 @@ export async function loadRaggedMmap(dir: string): Promise<Spectrogram[]> {
   const ends = await readOffsets('ends');
   if (starts.length !== ends.length) throw new MwwError('input', `RaggedMmap has ${starts.length} starts but ${ends.length} ends`, { where: dir });
   const dtype = await readDtype(dir);
-  const elem = dtype === 'uint16' ? 2 : dtype === 'float32' ? 4 : 0;
-  if (elem === 0) throw new MwwError('input', `RaggedMmap dtype ${dtype} is not supported (uint16 frontend output or float32 features expected)`, { where: dir });
+  if (dtype !== 'uint16' && dtype !== 'float32') throw new MwwError('input', `RaggedMmap dtype ${dtype} is not supported (uint16 frontend output or float32 features expected)`, { where: dir });
+  const { size: elem, decode } = DECODERS[dtype];
   const data = await readUserFile(path.join(dir, 'data.ninja'), 'RaggedMmap data.ninja');
   const out: Spectrogram[] = [];
   for (let i = 0; i < starts.length; i++) {
     const [s, e] = [starts[i]!, ends[i]!];
     if (s < 0 || e < s || e * elem > data.length) throw new MwwError('input', `sample ${i} spans elements ${s}..${e}, outside the ${data.length / elem}-element data.ninja (truncated?)`, { where: dir });
-    const chunk = data.slice(s * elem, e * elem);
-    const values = elem === 2 ? Float32Array.from(new Uint16Array(chunk.buffer), (v) => v * FEATURE_SCALE) : new Float32Array(chunk.buffer);
+    const values = decode(data.slice(s * elem, e * elem));
     if (values.length % 40 !== 0) throw new MwwError('input', `sample ${i} has ${values.length} values, not a whole number of 40-feature slices`, { where: dir });
     out.push({ data: values, frames: values.length / 40 });
   }
   return out;
 }
-
 
 /** Uniform random features in [0, 26]: lets a conversion run without data, but the ranges mean nothing. */
 export function syntheticSpectrograms(n: number, frames: number): Spectrogram[] {
@@ -139,12 +155,17 @@ export function syntheticSpectrograms(n: number, frames: number): Spectrogram[] 
   });
 }
 
-export async function loadCalibration(paths: string[], frames: number | undefined): Promise<CalibrationData> {
+/** The checks that need no file, so the converter can refuse a bad --calibration before any work. */
+export function checkCalibrationPaths(paths: string[]): void {
   if (paths.length === 0) {
     throw new MwwError('usage', 'no calibration data: int8 quantization needs the activation ranges the model produces on real features. Give --calibration with WAV files/directories, a .npy [N, L, 40] array or a microWakeWord feature directory (or --calibration synthetic for a throw-away test model)');
   }
+  if (paths.includes('synthetic') && paths.length > 1) throw new MwwError('usage', '--calibration synthetic cannot be combined with real calibration data');
+}
+
+export async function loadCalibration(paths: string[], frames: number | undefined): Promise<CalibrationData> {
+  checkCalibrationPaths(paths);
   if (paths.includes('synthetic')) {
-    if (paths.length > 1) throw new MwwError('usage', '--calibration synthetic cannot be combined with real calibration data');
     return { spectrograms: syntheticSpectrograms(20, frames ?? 200), sources: ['synthetic'], synthetic: true };
   }
   const spectrograms: Spectrogram[] = [];

@@ -5,6 +5,8 @@
 import h5wasm from 'h5wasm/node';
 import { MwwError } from '../errors.js';
 import { readUserFile } from '../util/fs.js';
+import { elementCount } from '../micro/tensor.js';
+import { parseAutoName } from './keras/graph.js';
 
 export interface H5Var {
   /** Full h5 path, e.g. `/layers/conv2d_1/vars/0`. */
@@ -23,8 +25,6 @@ export interface H5Layer {
   /** `layer.name` from the `vars` group's `name` attribute (Keras ≥ 3.6), if present. */
   name?: string;
   vars: H5Var[];
-  /** For Stream wrappers: the wrapped layer (`/layers/stream_n/cell`). */
-  cell?: { name?: string; vars: H5Var[] };
   /**
    * Every nested layer saved under `/layers/<key>/<attr>` (Keras saves a layer attribute that is itself a
    * layer there): `cell` for Stream, `batch_norm` for microWakeWord's SubSpectralNormalization.
@@ -39,11 +39,6 @@ export interface KerasWeights {
 
 let ready: Promise<any> | undefined;
 let fileCounter = 0;
-
-function splitKey(key: string): { className: string; keyIndex: number } {
-  const m = /^(.*?)(?:_(\d+))?$/.exec(key)!;
-  return { className: m[1]!, keyIndex: m[2] === undefined ? 0 : Number(m[2]) };
-}
 
 function readVars(group: any, groupPath: string, where: string): { name?: string; vars: H5Var[] } {
   let name: string | undefined;
@@ -78,7 +73,7 @@ function readVars(group: any, groupPath: string, where: string): { name?: string
     if (value instanceof Float32Array) data = value;
     else if (value instanceof Float64Array) data = Float32Array.from(value);
     else throw new MwwError('input', `dataset ${p} has type ${JSON.stringify(ds.dtype)}, expected float32`, { where });
-    const count = shape.reduce((a, b) => a * b, 1);
+    const count = elementCount(shape);
     if (data.length !== count) throw new MwwError('input', `dataset ${p} holds ${data.length} values, its shape [${shape}] needs ${count} (truncated file?)`, { where });
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i]!)) {
@@ -129,7 +124,7 @@ export async function readKerasWeights(file: string): Promise<KerasWeights> {
     for (const key of layersGroup.keys() as string[]) {
       const g = layersGroup.get(key);
       if (!(g instanceof h5wasm.Group)) continue;
-      const { className, keyIndex } = splitKey(key);
+      const { prefix: className, index: keyIndex } = parseAutoName(key);
       const sub: string[] = g.keys();
       const varsGroup = sub.includes('vars') ? g.get('vars') : undefined;
       const own = varsGroup ? readVars(varsGroup, `/layers/${key}/vars`, file) : { vars: [] as H5Var[] };
@@ -141,7 +136,6 @@ export async function readKerasWeights(file: string): Promise<KerasWeights> {
         const childSub: string[] = child.keys();
         layer.children[attr] = childSub.includes('vars') ? readVars(child.get('vars'), `/layers/${key}/${attr}/vars`, file) : { vars: [] };
       }
-      layer.cell = layer.children.cell;
       layers.set(key, layer);
     }
     return { file, layers };
@@ -164,8 +158,8 @@ export function layersOfClass(w: KerasWeights, className: string): H5Layer[] {
   const list = [...w.layers.values()].filter((l) => l.className === className);
   const nameIdx = (l: H5Layer): number | undefined => {
     if (!l.name) return undefined;
-    const m = new RegExp(`^${className}(?:_(\\d+))?$`).exec(l.name);
-    return m ? (m[1] === undefined ? 0 : Number(m[1])) : undefined;
+    const n = parseAutoName(l.name);
+    return n.prefix === className ? n.index : undefined;
   };
   const byName = list.every((l) => nameIdx(l) !== undefined);
   return list.sort((a, b) => (byName ? nameIdx(a)! - nameIdx(b)! : a.keyIndex - b.keyIndex));

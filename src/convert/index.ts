@@ -20,6 +20,7 @@ import { writeModel } from '../tflite/writer.js';
 import { opNameOf } from '../tflite/ops.js';
 import type { TfliteModel } from '../tflite/model.js';
 import { MicroInterpreter } from '../micro/interpreter.js';
+import { elementCount } from '../micro/tensor.js';
 import { checkEsphomeContract, type ContractResult } from '../micro/contract.js';
 import { computeArena, recommendedArena, variableArena, SUPPORTED_TARGETS } from '../micro/arena/index.js';
 import { inferFlags, loadTrainingConfig, resolveFlags, type LoadedConfig, type ModelFlags, type RawFlags } from './config.js';
@@ -29,7 +30,7 @@ import { buildInception } from './graph/inception.js';
 import { graphFromFloatTflite } from './graph/fromTflite.js';
 import type { FloatGraph } from './graph/ir.js';
 import { calibrate, countInvokes, forceInputRange } from './calibrate.js';
-import { loadCalibration } from './data.js';
+import { checkCalibrationPaths, loadCalibration } from './data.js';
 import { quantizeGraph } from './quantize.js';
 
 export interface ConvertOptions {
@@ -109,20 +110,17 @@ async function resolveSource(o: ConvertOptions): Promise<Resolved> {
   const notes: string[] = [];
   let cfg: LoadedConfig | undefined;
   if (configPath) cfg = await loadTrainingConfig(configPath);
-  // Validate the flags we have before reading weights, so a bad option is refused before any work.
-  const where = configPath ?? 'command-line flags';
-  if (cfg || (o.flags && Object.keys(o.flags).length > 0 && o.flags.model_name !== undefined)) {
-    resolveFlags({ ...(cfg?.flags ?? {}), ...(o.flags ?? {}) }, { spectrogramLength: cfg?.spectrogramLength, stride: cfg?.stride, where });
-  }
+  // Resolve the flags we have before reading weights, so a bad option is refused before any work.
+  const flagOpts = { spectrogramLength: cfg?.spectrogramLength, stride: cfg?.stride, where: configPath ?? 'command-line flags' };
+  const given = cfg || o.flags?.model_name !== undefined ? resolveFlags({ ...cfg?.flags, ...o.flags }, flagOpts) : undefined;
   const w = await readKerasWeights(weights);
-  let raw: RawFlags;
-  if (cfg) raw = { ...cfg.flags, ...(o.flags ?? {}) };
+  let flags: ModelFlags;
+  if (cfg) flags = given!;
   else {
     const inferred = inferFlags(w, Number(o.flags?.stride ?? 3));
-    raw = { ...inferred.flags, ...(o.flags ?? {}) };
+    flags = resolveFlags({ ...inferred.flags, ...o.flags }, flagOpts);
     notes.push(...inferred.notes);
   }
-  const flags = resolveFlags(raw, { spectrogramLength: cfg?.spectrogramLength, stride: cfg?.stride, where });
   const built = flags.modelName === 'inception' ? buildInception(flags, w) : buildMixedNet(flags, w);
   return { graph: built.graph, kind, weights, config: configPath, flags, notes: [...notes, ...built.notes] };
 }
@@ -139,7 +137,7 @@ export function opCounts(model: TfliteModel): Record<string, number> {
 
 export async function convertCheckpoint(o: ConvertOptions): Promise<{ tflite: Uint8Array; model: TfliteModel; report: ConvertReport }> {
   const t0 = performance.now();
-  if (o.calibration.length === 0) await loadCalibration([], undefined); // throws the explanatory error before any work
+  checkCalibrationPaths(o.calibration);
   const src = await resolveSource(o);
   const g = src.graph;
   const frames = src.flags?.spectrogramLength ?? (o.flags?.spectrogram_length !== undefined ? Number(o.flags.spectrogram_length) : undefined);
@@ -156,7 +154,7 @@ export async function convertCheckpoint(o: ConvertOptions): Promise<{ tflite: Ui
   // Load the result back exactly as a user of the file would, and check it against ESPHome's contract.
   const model = readModel(tflite, 'converted model');
   const interp = MicroInterpreter.create(model, { source: 'converted model' });
-  interp.invoke(new Int8Array(interp.inputShape.reduce((a, b) => a * b, 1)).fill(-128));
+  interp.invoke(new Int8Array(elementCount(interp.inputShape)).fill(-128));
   const contract = checkEsphomeContract(model);
   const va = variableArena(model);
   const arena = SUPPORTED_TARGETS.map((t) => ({ target: `${t.chip}/esp-nn ${t.espNn}`, min: computeArena(model, t).min }));

@@ -7,7 +7,8 @@
 import { MwwError } from '../errors.js';
 import { BuiltinOp, TensorType, type Operator, type OperatorCode, type Quantization, type Subgraph, type Tensor, type TfliteModel } from '../tflite/model.js';
 import { INPUT_MAX, INPUT_MIN, type Ranges } from './calibrate.js';
-import { numElements, type FloatGraph } from './graph/ir.js';
+import { elementCount } from '../micro/tensor.js';
+import type { FloatGraph } from './graph/ir.js';
 
 const f32 = Math.fround;
 
@@ -56,7 +57,7 @@ export function roundHalfAway(x: number): number {
 /** Per-channel symmetric int8 weights along `axis` (0 for CONV/FC, 3 for DEPTHWISE). */
 export function quantizeWeights(data: Float32Array, shape: number[], axis: number): { q: Int8Array; scales: number[] } {
   const channels = shape[axis]!;
-  const inner = numElements(shape.slice(axis + 1));
+  const inner = elementCount(shape.slice(axis + 1));
   const maxAbs = new Float64Array(channels);
   for (let i = 0; i < data.length; i++) {
     const c = Math.floor(i / inner) % channels;
@@ -79,7 +80,7 @@ export function quantizeBias(data: Float32Array, inputScale: number, weightScale
     const s = inputScale * weightScales[weightScales.length === 1 ? 0 : i]!;
     q[i] = Math.max(-2147483647, Math.min(2147483647, roundHalfAway(data[i]! / s)));
   }
-  return { q, scales: scales.length === 1 && data.length > 1 ? scales : scales };
+  return { q, scales };
 }
 
 class UnionFind {
@@ -119,11 +120,14 @@ export function activationQuantization(g: FloatGraph, r: Ranges): Map<number, Ac
         for (const i of op.inputs) uf.union(i, op.outputs[0]!);
         break;
       case BuiltinOp.READ_VARIABLE:
-        (varOf.get(op.inputs[0]!) ?? varOf.set(op.inputs[0]!, []).get(op.inputs[0]!)!).push(op.outputs[0]!);
+      case BuiltinOp.ASSIGN_VARIABLE: {
+        // The value read from a variable and every value assigned to it share one set of parameters.
+        const value = op.op === BuiltinOp.READ_VARIABLE ? op.outputs[0]! : op.inputs[1]!;
+        const members = varOf.get(op.inputs[0]!);
+        if (members) members.push(value);
+        else varOf.set(op.inputs[0]!, [value]);
         break;
-      case BuiltinOp.ASSIGN_VARIABLE:
-        (varOf.get(op.inputs[0]!) ?? varOf.set(op.inputs[0]!, []).get(op.inputs[0]!)!).push(op.inputs[1]!);
-        break;
+      }
       case BuiltinOp.LOGISTIC:
         fixed.set(op.outputs[0]!, { scale: 1 / 256, zeroPoint: -128 });
         break;
@@ -168,7 +172,7 @@ const MIN_RUNTIME = (() => {
 })();
 
 /** Build the int8 streaming TfliteModel (main subgraph + NoOp init subgraph). */
-export function quantizeGraph(g: FloatGraph, r: Ranges, opts: { description?: string } = {}): TfliteModel {
+export function quantizeGraph(g: FloatGraph, r: Ranges): TfliteModel {
   const act = activationQuantization(g, r);
   const buffers: Uint8Array[] = [new Uint8Array(0)];
   const opcodes: OperatorCode[] = [];
@@ -272,7 +276,7 @@ export function quantizeGraph(g: FloatGraph, r: Ranges, opts: { description?: st
   for (const v of [...g.variables].reverse()) {
     const p = readParams(v.handle);
     initTensors.push({ name: v.sharedName, type: TensorType.RESOURCE, shape: [], buffer: 0, isVariable: false });
-    const zeros = new Int8Array(numElements(v.shape)).fill(p.zeroPoint);
+    const zeros = new Int8Array(elementCount(v.shape)).fill(p.zeroPoint);
     initTensors.push({ name: `${v.sharedName}/zero`, type: TensorType.INT8, shape: v.shape, buffer: addBuffer(le(zeros)), quantization: pq(p), isVariable: false });
     initOps.push({ opcodeIndex: opcodeIndex(BuiltinOp.VAR_HANDLE), inputs: [], outputs: [initTensors.length - 2], builtinOptions: { kind: 'VarHandleOptions', container: '', sharedName: v.sharedName } });
     initOps.push({ opcodeIndex: opcodeIndex(BuiltinOp.ASSIGN_VARIABLE), inputs: [initTensors.length - 2, initTensors.length - 1], outputs: [], builtinOptions: { kind: 'AssignVariableOptions' } });
@@ -282,7 +286,7 @@ export function quantizeGraph(g: FloatGraph, r: Ranges, opts: { description?: st
   const metaBuffer = addBuffer(MIN_RUNTIME);
   return {
     version: 3,
-    description: opts.description ?? 'mww converter',
+    description: 'mww converter',
     operatorCodes: opcodes,
     subgraphs: [main, init],
     buffers,

@@ -11,7 +11,7 @@ import { writeDemoCheckpoint } from '../../src/convert/demo.js';
 import { convertCheckpoint } from '../../src/convert/index.js';
 import { seededInit } from '../../src/convert/keras/init.js';
 import { runCli } from '../helpers/cli.js';
-import { writeFixture } from './fixtures.js';
+import { SMALL_MIXEDNET, writeFixture } from './fixtures.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mww-demo-'));
 
@@ -36,19 +36,7 @@ describe('demo checkpoint', () => {
   }, 30_000);
 });
 
-const small = {
-  model_name: 'mixednet',
-  first_conv_filters: 8,
-  first_conv_kernel_size: 3,
-  stride: 3,
-  pointwise_filters: '8,8',
-  repeat_in_block: '1,1',
-  mixconv_kernel_sizes: '[3], [5,7]',
-  residual_connection: '0,0',
-  spatial_attention: 0,
-  pooled: 0,
-  max_pool: 0,
-};
+const small = { ...SMALL_MIXEDNET, mixconv_kernel_sizes: '[3], [5,7]' };
 
 describe('bad generated checkpoints', () => {
   it('flags that do not match the weights: names the h5 path, the layer and expected vs found', async () => {
@@ -88,5 +76,14 @@ describe('bad generated checkpoints', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/dense/);
     expect(existsSync(out)).toBe(false);
+  });
+  it('the CLI refuses an --output that is its input, before any work', async () => {
+    const dir = await writeFixture('cli-same', { flags: small, spectrogramLength: 40 });
+    const h5 = path.join(dir, 'best_weights.weights.h5');
+    const before = readFileSync(h5);
+    const r = await runCli(['convert', h5, '--calibration', 'synthetic', '--output', h5]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/same file as SOURCE/);
+    expect(readFileSync(h5).equals(before)).toBe(true);
   });
 });

@@ -10,21 +10,9 @@ import { MicroInterpreter } from '../../src/micro/interpreter.js';
 import { checkEsphomeContract } from '../../src/micro/contract.js';
 import { computeArena } from '../../src/micro/arena/index.js';
 import { mulberry32 } from '../../src/util/prng.js';
-import { writeFixture } from './fixtures.js';
+import { SMALL_MIXEDNET, writeFixture } from './fixtures.js';
 
-const base: RawFlags = {
-  model_name: 'mixednet',
-  first_conv_filters: 8,
-  first_conv_kernel_size: 3,
-  stride: 3,
-  pointwise_filters: '8,8',
-  repeat_in_block: '1,1',
-  mixconv_kernel_sizes: '[3], [5]',
-  residual_connection: '0,0',
-  spatial_attention: 0,
-  pooled: 0,
-  max_pool: 0,
-};
+const base = SMALL_MIXEDNET;
 
 interface Case {
   name: string;

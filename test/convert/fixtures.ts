@@ -6,14 +6,26 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveFlags, inceptionFinalFrames, type RawFlags } from '../../src/convert/config.js';
-import { h5Entries, type KerasLayerEntry } from '../../src/convert/keras/graph.js';
+import type { KerasLayerEntry } from '../../src/convert/keras/graph.js';
 import { seededInit, type WeightInit } from '../../src/convert/keras/init.js';
 import { mixedNetGraph } from '../../src/convert/keras/mixednet.js';
 import { inceptionGraph } from '../../src/convert/keras/inception.js';
-import { flagsForYaml, inceptionFlagsForYaml, trainingConfigYaml } from '../../src/convert/keras/training-dir.js';
-import { writeKerasWeights } from '../../src/convert/keras/writer.js';
-import { writeFileAtomic } from '../../src/util/fs.js';
-import { finalFrames } from '../../src/convert/config.js';
+import { inceptionDirSpec, mixedNetDirSpec, writeTrainingDir } from '../../src/convert/keras/training-dir.js';
+
+/** A small MixedNet (every block list of length 2) that the tests vary one option at a time. */
+export const SMALL_MIXEDNET: RawFlags = {
+  model_name: 'mixednet',
+  first_conv_filters: 8,
+  first_conv_kernel_size: 3,
+  stride: 3,
+  pointwise_filters: '8,8',
+  repeat_in_block: '1,1',
+  mixconv_kernel_sizes: '[3], [5]',
+  residual_connection: '0,0',
+  spatial_attention: 0,
+  pooled: 0,
+  max_pool: 0,
+};
 
 export interface FixtureOptions {
   flags: RawFlags;
@@ -33,23 +45,11 @@ export function fixtureRoot(): string {
 
 /** Write a training directory for the flags; returns its path. */
 export async function writeFixture(name: string, o: FixtureOptions): Promise<string> {
-  const dir = path.join(fixtureRoot(), name);
   const f = resolveFlags(o.flags, { spectrogramLength: o.spectrogramLength, where: name });
   const init = o.init ?? seededInit(o.seed ?? 7);
-  let layers: KerasLayerEntry[];
-  let yamlFlags: Record<string, string | number>;
-  let final: number;
-  if (f.inception) {
-    final = inceptionFinalFrames(f.inception, o.spectrogramLength);
-    layers = h5Entries(inceptionGraph(f.inception, final, init));
-    yamlFlags = inceptionFlagsForYaml(f.inception);
-  } else {
-    final = finalFrames(f, o.spectrogramLength);
-    layers = h5Entries(mixedNetGraph(f, o.spectrogramLength, init));
-    yamlFlags = flagsForYaml(f);
-  }
-  if (o.editLayers) layers = o.editLayers(layers);
-  await writeKerasWeights(path.join(dir, 'best_weights.weights.h5'), layers);
-  await writeFileAtomic(path.join(dir, 'training_config.yaml'), trainingConfigYaml(yamlFlags, o.spectrogramLength, f.stride, final));
-  return dir;
+  const spec = f.inception
+    ? inceptionDirSpec(inceptionGraph(f.inception, inceptionFinalFrames(f.inception, o.spectrogramLength), init), f.inception, o.spectrogramLength)
+    : mixedNetDirSpec(mixedNetGraph(f, o.spectrogramLength, init), f, o.spectrogramLength);
+  if (o.editLayers) spec.layers = o.editLayers(spec.layers);
+  return writeTrainingDir(path.join(fixtureRoot(), name), spec);
 }

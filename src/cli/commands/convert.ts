@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from '../command.js';
 import { MwwError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
+import { checkOutputs, noExtraPositionals, required, str } from '../args.js';
 import { convertCheckpoint } from '../../convert/index.js';
 import type { RawFlags } from '../../convert/config.js';
 import { buildManifest, writeManifest } from '../../manifest/manifest.js';
@@ -22,26 +23,29 @@ const FLAG_OPTIONS = [
   'spectrogram-length',
 ] as const;
 
+const usage = [
+  'Usage: mww convert SOURCE --calibration PATH [--calibration PATH…] --output MODEL.tflite [options]',
+  '',
+  'SOURCE: a microWakeWord training directory (best_weights.weights.h5 + training_config.yaml),',
+  '        a Keras 3 .weights.h5 (with --config or model flags; otherwise inferred from the weights, stride 3),',
+  '        or a float streaming .tflite.',
+  '',
+  'Options:',
+  '  --config FILE            training_config.yaml',
+  '  --calibration PATH       WAV file/dir, .npy [N,L,40] features, .f32, RaggedMmap dir; repeatable.',
+  '                           "synthetic" = random data, for tests only (unsuitable for deployment)',
+  '  --output, -o FILE        the .tflite to write (atomically; nothing is written on failure)',
+  '  --manifest               also write the V2 manifest beside the model (MODEL.json)',
+  '  --manifest-path FILE     write the V2 manifest to FILE',
+  '  --wake-word TEXT         wake word for the manifest (default: the output name)',
+  '  --author TEXT            manifest author (default: "mww")',
+  '  --' + FLAG_OPTIONS.join(', --') + '  model flags (microWakeWord names), override the config',
+].join('\n');
+
 const command: Command = {
   name: 'convert',
   summary: 'Convert a microWakeWord checkpoint (or float streaming TFLite) to the int8 streaming TFLite ESPHome runs',
-  usage: [
-    'Usage: mww convert SOURCE --calibration PATH [--calibration PATH…] --output MODEL.tflite [options]',
-    '',
-    'SOURCE: a microWakeWord training directory (best_weights.weights.h5 + training_config.yaml),',
-    '        a Keras 3 .weights.h5 (with --config or model flags; otherwise inferred from the weights, stride 3),',
-    '        or a float streaming .tflite.',
-    '',
-    'Options:',
-    '  --config FILE            training_config.yaml',
-    '  --calibration PATH       WAV file/dir, .npy [N,L,40] features, .f32, RaggedMmap dir; repeatable.',
-    '                           "synthetic" = random data, for tests only (unsuitable for deployment)',
-    '  --output, -o FILE        the .tflite to write (atomically; nothing is written on failure)',
-    '  --manifest [FILE]        also write the V2 manifest (default: beside the model, .json)',
-    '  --wake-word TEXT         wake word for the manifest (default: the output name)',
-    '  --author TEXT            manifest author (default: "mww")',
-    '  --' + FLAG_OPTIONS.join(', --') + '  model flags (microWakeWord names), override the config',
-  ].join('\n'),
+  usage,
   options: {
     config: { type: 'string' },
     calibration: { type: 'string', multiple: true },
@@ -54,20 +58,29 @@ const command: Command = {
   },
   async run(args, out) {
     const source = args.positionals[0];
-    if (!source || args.positionals.length > 1) throw new MwwError('usage', 'convert takes exactly one SOURCE (training directory, .weights.h5 or float .tflite)');
-    const output = args.values.output as string | undefined;
-    if (!output) throw new MwwError('usage', '--output MODEL.tflite is required');
+    if (!source) throw new MwwError('usage', `convert takes one SOURCE (training directory, .weights.h5 or float .tflite)\n\n${usage}`);
+    noExtraPositionals(args, usage, 1);
+    const output = required(args, 'output', usage);
+    const config = str(args, 'config');
     const flags: RawFlags = {};
     for (const f of FLAG_OPTIONS) {
-      const v = args.values[f];
-      if (typeof v === 'string') flags[f.replace(/-/g, '_')] = /^-?\d+$/.test(v) ? Number(v) : v;
+      const v = str(args, f);
+      if (v !== undefined) flags[f.replace(/-/g, '_')] = /^-?\d+$/.test(v) ? Number(v) : v;
     }
     const calibration = (args.values.calibration as string[] | undefined) ?? [];
+    const manifestPath = str(args, 'manifest-path') ?? (args.values.manifest ? output.replace(/\.tflite$/i, '') + '.json' : undefined);
+    checkOutputs(
+      [
+        { flag: '--output', path: output },
+        { flag: '--manifest-path', path: manifestPath },
+      ],
+      [{ flag: 'SOURCE', path: source }, { flag: '--config', path: config }, ...calibration.map((p) => ({ flag: '--calibration', path: p }))],
+    );
     const progress = out.progress('calibrating', 1);
     let started = false;
     const { tflite, report } = await convertCheckpoint({
       source,
-      config: args.values.config as string | undefined,
+      config,
       calibration,
       flags,
       onProgress: (done, total) => {
@@ -79,20 +92,20 @@ const command: Command = {
     if (!report.contract.ok) {
       throw new MwwError('contract', `the converted model breaks ESPHome's contract, not written: ${report.contract.problems.join('; ')}`);
     }
+    // Built (and validated) before anything is written, so a bad manifest value leaves no model behind.
+    const manifest =
+      manifestPath === undefined
+        ? undefined
+        : buildManifest({
+            model: path.relative(path.dirname(path.resolve(manifestPath)), path.resolve(output)),
+            wakeWord: str(args, 'wake-word') ?? path.basename(output).replace(/\.tflite$/i, '').replace(/_/g, ' '),
+            author: str(args, 'author') ?? 'mww',
+            cutoff: 0.97,
+            window: 5,
+            tensorArenaSize: report.recommendedArena,
+          });
     await writeFileAtomic(output, tflite);
-    let manifestPath: string | undefined;
-    if (args.values.manifest || args.values['manifest-path']) {
-      manifestPath = (args.values['manifest-path'] as string | undefined) ?? output.replace(/\.tflite$/i, '') + '.json';
-      const manifest = buildManifest({
-        model: path.relative(path.dirname(path.resolve(manifestPath)), path.resolve(output)),
-        wakeWord: (args.values['wake-word'] as string | undefined) ?? path.basename(output).replace(/\.tflite$/i, '').replace(/_/g, ' '),
-        author: (args.values.author as string | undefined) ?? 'mww',
-        cutoff: 0.97,
-        window: 5,
-        tensorArenaSize: report.recommendedArena,
-      });
-      await writeManifest(manifestPath, manifest);
-    }
+    if (manifestPath !== undefined && manifest) await writeManifest(manifestPath, manifest);
     if (out.json) {
       out.result({ output, manifest: manifestPath, ...report });
       return 0;

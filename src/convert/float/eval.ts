@@ -27,7 +27,8 @@ import {
   type Pool2DOptions,
   type StridedSliceOptions,
 } from '../../tflite/model.js';
-import { numElements, type FloatGraph, type GOp } from '../graph/ir.js';
+import { elementCount } from '../../micro/tensor.js';
+import type { FloatGraph, GOp } from '../graph/ir.js';
 import { eigenDot, eigenLogistic } from './eigen.js';
 
 const f32 = Math.fround;
@@ -68,6 +69,27 @@ function runCopy(plan: Int32Array, src: Float32Array, dst: Float32Array): void {
   }
 }
 
+/**
+ * The copy plans between a tensor and its pieces along `axis`: CONCATENATION gathers the pieces into the whole,
+ * SPLIT_V scatters the whole into the pieces. In each of the whole's outer rows, piece p occupies the floats
+ * after those of pieces 0…p−1.
+ */
+function axisPlans(whole: number[], pieces: number[][], axis: number, direction: 'gather' | 'scatter'): Int32Array[] {
+  const outer = elementCount(whole.slice(0, axis));
+  const wholeInner = elementCount(whole.slice(axis));
+  let off = 0;
+  return pieces.map((shape) => {
+    const inner = elementCount(shape.slice(axis));
+    const plan = new CopyPlan();
+    for (let o = 0; o < outer; o++) {
+      if (direction === 'gather') plan.add(o * inner, o * wholeInner + off, inner);
+      else plan.add(o * wholeInner + off, o * inner, inner);
+    }
+    off += inner;
+    return plan.finish();
+  });
+}
+
 type Step = () => void;
 
 /** Runs a FloatGraph step by step, carrying the resource-variable state between invokes. */
@@ -82,8 +104,8 @@ export class FloatRunner {
 
   constructor(private readonly g: FloatGraph) {
     this.bufs = new Array(g.tensors.length);
-    for (const v of g.variables) this.state.set(v.handle, new Float32Array(numElements(v.shape)));
-    this.inputBuf = new Float32Array(numElements(g.tensors[g.input]!.shape));
+    for (const v of g.variables) this.state.set(v.handle, new Float32Array(elementCount(v.shape)));
+    this.inputBuf = new Float32Array(elementCount(g.tensors[g.input]!.shape));
     this.bufs[g.input] = this.inputBuf;
     g.tensors.forEach((t, i) => {
       if (t.data) this.bufs[i] = t.data;
@@ -134,7 +156,7 @@ export class FloatRunner {
   }
 
   private out(t: number): Float32Array {
-    const b = new Float32Array(numElements(this.shape(t)));
+    const b = new Float32Array(elementCount(this.shape(t)));
     this.bufs[t] = b;
     return b;
   }
@@ -190,20 +212,10 @@ export class FloatRunner {
 
   private prepareConcat(op: GOp): Step {
     const os = this.shape(op.outputs[0]!);
-    let axis = (op.options as { axis: number }).axis;
-    if (axis < 0) axis += os.length;
-    const outer = numElements(os.slice(0, axis));
-    const outInner = numElements(os.slice(axis));
+    const axis = (op.options as { axis: number }).axis;
+    const plans = axisPlans(os, op.inputs.map((i) => this.shape(i)), axis < 0 ? axis + os.length : axis, 'gather');
     const res = this.out(op.outputs[0]!);
-    const parts: { src: Float32Array; plan: Int32Array }[] = [];
-    let off = 0;
-    for (const i of op.inputs) {
-      const inner = numElements(this.shape(i).slice(axis));
-      const plan = new CopyPlan();
-      for (let o = 0; o < outer; o++) plan.add(o * inner, o * outInner + off, inner);
-      parts.push({ src: this.buf(i), plan: plan.finish() });
-      off += inner;
-    }
+    const parts = op.inputs.map((i, k) => ({ src: this.buf(i), plan: plans[k]! }));
     return () => {
       for (const p of parts) runCopy(p.plan, p.src, res);
     };
@@ -238,20 +250,10 @@ export class FloatRunner {
 
   private prepareSplit(op: GOp): Step {
     const is = this.shape(op.inputs[0]!);
-    let axis = this.i32(op.inputs[2]!)[0]!;
-    if (axis < 0) axis += is.length;
-    const outer = numElements(is.slice(0, axis));
-    const inInner = numElements(is.slice(axis));
+    const axis = this.i32(op.inputs[2]!)[0]!;
+    const plans = axisPlans(is, op.outputs.map((o) => this.shape(o)), axis < 0 ? axis + is.length : axis, 'scatter');
     const src = this.buf(op.inputs[0]!);
-    const parts: { dst: Float32Array; plan: Int32Array }[] = [];
-    let off = 0;
-    for (const o of op.outputs) {
-      const inner = numElements(this.shape(o).slice(axis));
-      const plan = new CopyPlan();
-      for (let k = 0; k < outer; k++) plan.add(k * inInner + off, k * inner, inner);
-      parts.push({ dst: this.out(o), plan: plan.finish() });
-      off += inner;
-    }
+    const parts = op.outputs.map((o, k) => ({ dst: this.out(o), plan: plans[k]! }));
     return () => {
       for (const p of parts) runCopy(p.plan, src, p.dst);
     };

@@ -17,10 +17,11 @@ import { Activation, BuiltinOp, Padding } from '../../tflite/model.js';
 import { inceptionFinalFrames, type ModelFlags } from '../config.js';
 import type { KerasWeights } from '../h5.js';
 import { convKernelToOhwi, foldBatchNorm, type BatchNorm } from './fold.js';
-import { GraphBuilder, type FloatGraph } from './ir.js';
+import { GraphBuilder } from './ir.js';
 import { denseHead, streamBuffer } from './mixednet.js';
 import type { BuildResult } from './mixednet.js';
 import { WeightCursor } from './weights.js';
+import { AutoNames } from '../keras/graph.js';
 
 const FEATURES = 40;
 
@@ -69,15 +70,15 @@ export function buildInception(f: ModelFlags, w: KerasWeights): BuildResult {
   const notes: string[] = [];
   const b = new GraphBuilder(1);
   const cur = new WeightCursor(w);
-  let streams = 0;
-  const streamName = () => (streams++ === 0 ? 'stream' : `stream_${streams - 1}`);
+  const names = new AutoNames();
+  const streamName = () => names.next('stream');
   let convs = 0;
 
   /** Conv2D (k×1, VALID or 1×1 SAME) + SubSpectralNormalization + ReLU, folded into one CONV_2D. */
   const convSsn = (x: number, k: number, filters: number, groups: number, kernelFrom: 'stream' | 'conv2d', what: string): number => {
     const [, t, , cin] = b.shape(x) as [number, number, number, number];
     const layer = cur.next(kernelFrom, what);
-    const v = kernelFrom === 'stream' ? layer.cell?.vars[0] : layer.vars[0];
+    const v = kernelFrom === 'stream' ? layer.children.cell?.vars[0] : layer.vars[0];
     const kernel = cur.expect(v, layer, 0, [k, 1, cin, filters], `${what} kernel`);
     const bn = readSubSpectralNorm(cur, filters, groups, `the normalization after ${what}`);
     const { filter, bias } = foldBatchNorm(convKernelToOhwi(kernel, k, 1, cin, filters), filters, bn);
@@ -142,5 +143,5 @@ export function buildInception(f: ModelFlags, w: KerasWeights): BuildResult {
     throw new MwwError('input', `the flags do not match the weights: layer(s) ${left.map((l) => `/layers/${l.key} (${l.name ?? l.key})`).join(', ')} not used by the Inception architecture`, { where: w.file });
   }
   notes.push('Inception: SubSpectralNormalization folded into the preceding convolutions (same float function as TensorFlow\'s MUL + ADD form)');
-  return { graph: b.g as FloatGraph, notes };
+  return { graph: b.g, notes };
 }

@@ -71,7 +71,3 @@ export class GraphBuilder {
     return this.g.tensors[t]!.shape;
   }
 }
-
-export function numElements(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}

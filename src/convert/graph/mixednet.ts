@@ -7,11 +7,12 @@
 import { MwwError } from '../../errors.js';
 import { Activation, BuiltinOp, Padding } from '../../tflite/model.js';
 import type { ModelFlags } from '../config.js';
-import { finalFrames } from '../config.js';
+import { channelSplit, finalFrames } from '../config.js';
 import type { H5Layer, KerasWeights } from '../h5.js';
 import { convKernelToOhwi, denseKernel, depthwiseKernel, foldBatchNorm, type BatchNorm } from './fold.js';
 import { GraphBuilder, type FloatGraph } from './ir.js';
 import { WeightCursor } from './weights.js';
+import { AutoNames } from '../keras/graph.js';
 
 const FEATURES = 40;
 
@@ -121,8 +122,8 @@ export function buildMixedNet(f: ModelFlags, w: KerasWeights): BuildResult {
   const notes: string[] = [];
   const b = new GraphBuilder(f.stride);
   const cur = new WeightCursor(w);
-  let streams = 0;
-  const streamName = () => (streams++ === 0 ? 'stream' : `stream_${streams - 1}`);
+  const names = new AutoNames();
+  const streamName = () => names.next('stream');
 
   const input = b.tensor({ name: 'inputs', shape: [1, f.stride, FEATURES], kind: 'input' });
   b.g.input = input;
@@ -132,7 +133,7 @@ export function buildMixedNet(f: ModelFlags, w: KerasWeights): BuildResult {
   if (f.firstConvFilters > 0) {
     const k = f.firstConvKernelSize;
     const layer = cur.next('stream', 'the first convolution (Stream-wrapped Conv2D)');
-    const kernel = cur.expect(layer.cell!.vars[0], layer, 0, [k, 1, FEATURES, f.firstConvFilters], 'first convolution kernel');
+    const kernel = cur.expect(layer.children.cell!.vars[0], layer, 0, [k, 1, FEATURES, f.firstConvFilters], 'first convolution kernel');
     const rb = k - 1 - (f.stride - 1);
     const src = rb > 0 ? streamBuffer(b, net, rb, streamName(), true) : net;
     const wt = b.tensor({ name: 'stream/conv2d/convolution', shape: [f.firstConvFilters, k, 1, FEATURES], kind: 'weight', data: convKernelToOhwi(kernel, k, 1, FEATURES, f.firstConvFilters) });
@@ -161,12 +162,11 @@ export function buildMixedNet(f: ModelFlags, w: KerasWeights): BuildResult {
           net = depthwise(b, cur, buf, ks[0]!, `the depthwise kernel ${ks[0]} of ${what}`);
         } else {
           const c = b.shape(buf)[3]!;
-          const splits = ks.map(() => Math.floor(c / ks.length));
-          splits[0]! += c - splits.reduce((a, v) => a + v, 0);
+          const splits = channelSplit(c, ks.length);
           const parts = splits.map((s, i) => b.act(`${what}/split${i}`, [1, kmax, 1, s]));
           b.op(BuiltinOp.SPLIT_V, [buf, b.i32(`${what}/split/sizes`, splits), b.i32(`${what}/split/axis`, [-1], [])], parts, { kind: 'SplitVOptions', numSplits: ks.length });
           const outs = parts.map((p, i) => {
-            const k = Math.max(ks[i]!, 1);
+            const k = ks[i]!;
             const kept = b.act(`${what}/strided_keep${i}`, [1, k, 1, splits[i]!]);
             stridedSliceLast(b, p, kept, k, 0, `${what}/strided_keep${i}`);
             return depthwise(b, cur, kept, k, `the depthwise kernel ${ks[i]} of ${what}`);
@@ -217,7 +217,7 @@ export function buildMixedNet(f: ModelFlags, w: KerasWeights): BuildResult {
       const pooled = b.act('attention/concat', [1, 1, 1, 2]);
       b.op(BuiltinOp.CONCATENATION, [avg, max], [pooled], { kind: 'ConcatenationOptions', axis: -1, fusedActivation: Activation.NONE });
       const layer = cur.next('stream', 'the spatial attention convolution (Stream-wrapped Conv2D 4×1)');
-      const kernel = cur.expect(layer.cell!.vars[0], layer, 0, [attnKernel, 1, 2, 1], 'spatial attention kernel');
+      const kernel = cur.expect(layer.children.cell!.vars[0], layer, 0, [attnKernel, 1, 2, 1], 'spatial attention kernel');
       const abuf = streamBuffer(b, pooled, attnKernel - 1, streamName(), true);
       const aw = b.tensor({ name: 'attention/conv/convolution', shape: [1, attnKernel, 1, 2], kind: 'weight', data: convKernelToOhwi(kernel, attnKernel, 1, 2, 1) });
       const ab = b.tensor({ name: 'attention/conv/bias', shape: [1], kind: 'bias', data: new Float32Array(1) });
@@ -256,7 +256,7 @@ export function buildMixedNet(f: ModelFlags, w: KerasWeights): BuildResult {
 
   const left = cur.unused();
   if (left.length > 0) {
-    throw new MwwError('input', `the flags do not match the weights: layer(s) ${left.map((l) => `/layers/${l.key}${l.cell ? '/cell' : ''} (${l.name ?? l.key}, shape [${(l.vars[0] ?? Object.values(l.children).find((c) => c.vars.length > 0)?.vars[0])?.shape}])`).join(', ')} not used by the architecture`, { where: w.file });
+    throw new MwwError('input', `the flags do not match the weights: layer(s) ${left.map((l) => `/layers/${l.key}${l.children.cell ? '/cell' : ''} (${l.name ?? l.key}, shape [${(l.vars[0] ?? Object.values(l.children).find((c) => c.vars.length > 0)?.vars[0])?.shape}])`).join(', ')} not used by the architecture`, { where: w.file });
   }
   return { graph: b.g, notes };
 }

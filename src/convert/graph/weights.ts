@@ -14,7 +14,7 @@ export class WeightCursor {
   next(className: string, what: string): H5Layer {
     let q = this.queues.get(className);
     if (!q) {
-      q = layersOfClass(this.w, className).filter((l) => className !== 'stream' || (l.cell && l.cell.vars.length > 0));
+      q = layersOfClass(this.w, className).filter((l) => className !== 'stream' || (l.children.cell?.vars.length ?? 0) > 0);
       this.queues.set(className, q);
     }
     const l = q.shift();
@@ -28,7 +28,7 @@ export class WeightCursor {
 
   /** Check a variable's shape; `layer` and `role` go into the message. */
   expect(v: H5Var | undefined, layer: H5Layer, index: number, expected: number[], role: string): Float32Array {
-    const child = Object.entries(layer.children ?? {}).find(([, c]) => c.vars.includes(v!))?.[0];
+    const child = Object.entries(layer.children).find(([, c]) => c.vars.includes(v!))?.[0];
     const path = `/layers/${layer.key}${child ? `/${child}` : ''}/vars/${index}`;
     if (!v) throw new MwwError('input', `missing dataset ${path} (${role} of layer ${layer.name ?? layer.key}); expected shape [${expected}]`, { where: this.w.file });
     if (v.shape.length !== expected.length || v.shape.some((d, i) => d !== expected[i])) {
@@ -42,6 +42,6 @@ export class WeightCursor {
 
   /** Layers with weights nobody consumed: the flags describe a smaller model than the checkpoint holds. */
   unused(): H5Layer[] {
-    return [...this.w.layers.values()].filter((l) => !this.used.has(l.key) && (l.vars.length > 0 || Object.values(l.children ?? {}).some((c) => c.vars.length > 0)));
+    return [...this.w.layers.values()].filter((l) => !this.used.has(l.key) && (l.vars.length > 0 || Object.values(l.children).some((c) => c.vars.length > 0)));
   }
 }

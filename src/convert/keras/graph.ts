@@ -43,24 +43,38 @@ export interface KerasLayerEntry {
   children: { attr: string; name: string; vars: WeightVar[] }[];
 }
 
-/** Creates layers and ops with Keras' automatic names (first `conv2d`, then `conv2d_1`, …). */
-export class KerasSession {
-  private readonly uids = new Map<string, number>();
+/**
+ * Keras' automatic naming, used for layer names, h5 keys and the converter's `stream_n/states` variables: the
+ * first of a prefix is `prefix`, then `prefix_1`, `prefix_2`, …
+ */
+export class AutoNames {
+  private readonly counts = new Map<string, number>();
 
-  uniqueName(prefix: string): string {
-    const n = this.uids.get(prefix) ?? 0;
-    this.uids.set(prefix, n + 1);
+  next(prefix: string): string {
+    const n = this.counts.get(prefix) ?? 0;
+    this.counts.set(prefix, n + 1);
     return n === 0 ? prefix : `${prefix}_${n}`;
   }
+}
+
+/** The inverse of AutoNames: `conv2d_3` → conv2d #3, `conv2d` → conv2d #0. */
+export function parseAutoName(name: string): { prefix: string; index: number } {
+  const m = /^(.*?)(?:_(\d+))?$/.exec(name)!;
+  return { prefix: m[1]!, index: m[2] === undefined ? 0 : Number(m[2]) };
+}
+
+/** Creates layers and ops with Keras' automatic names (first `conv2d`, then `conv2d_1`, …). */
+export class KerasSession {
+  private readonly names = new AutoNames();
 
   /** The model input (InputLayer, a layer with no inputs). */
   input(): KOp {
-    return { className: 'input_layer', name: this.uniqueName('input_layer'), isLayer: true, vars: [], children: [], inputs: [] };
+    return { className: 'input_layer', name: this.names.next('input_layer'), isLayer: true, vars: [], children: [], inputs: [] };
   }
 
   /** A layer called on `inputs`; `vars` in Keras order (trainable, then non-trainable). */
   layer(className: string, inputs: KOp[], vars: WeightVar[] = []): KOp {
-    return { className, name: this.uniqueName(className), isLayer: true, vars, children: [], inputs };
+    return { className, name: this.names.next(className), isLayer: true, vars, children: [], inputs };
   }
 
   /**
@@ -68,8 +82,8 @@ export class KerasSession {
    * constructor's argument), so it takes its name before the wrapper.
    */
   wrapper(className: string, cellClass: string, cellVars: WeightVar[], inputs: KOp[]): KOp {
-    const cellName = this.uniqueName(cellClass);
-    return { className, name: this.uniqueName(className), isLayer: true, vars: [], children: [{ attr: 'cell', className: cellClass, name: cellName, vars: cellVars }], inputs };
+    const cellName = this.names.next(cellClass);
+    return { className, name: this.names.next(className), isLayer: true, vars: [], children: [{ attr: 'cell', className: cellClass, name: cellName, vars: cellVars }], inputs };
   }
 
   /**
@@ -77,8 +91,8 @@ export class KerasSession {
    * SubSpectralNormalization and its `batch_norm`): the parent takes its name first.
    */
   owner(className: string, attr: string, childClass: string, childVars: WeightVar[], inputs: KOp[]): KOp {
-    const name = this.uniqueName(className);
-    return { className, name, isLayer: true, vars: [], children: [{ attr, className: childClass, name: this.uniqueName(childClass), vars: childVars }], inputs };
+    const name = this.names.next(className);
+    return { className, name, isLayer: true, vars: [], children: [{ attr, className: childClass, name: this.names.next(childClass), vars: childVars }], inputs };
   }
 
   /** A bare operation on Keras tensors (not a Layer): no h5 group, but part of the graph's depth. */
@@ -127,11 +141,9 @@ export function modelLayers(output: KOp): KOp[] {
 
 /** The `/layers/<key>` entries of the weights file: keys numbered per class in `model.layers` order. */
 export function h5Entries(output: KOp): KerasLayerEntry[] {
-  const counters = new Map<string, number>();
+  const keys = new AutoNames();
   return modelLayers(output).map((op) => {
-    const n = counters.get(op.className) ?? 0;
-    counters.set(op.className, n + 1);
-    const key = n === 0 ? op.className : `${op.className}_${n}`;
+    const key = keys.next(op.className);
     return { key, name: op.name, className: op.className, vars: op.vars, children: op.children.map((c) => ({ attr: c.attr, name: c.name, vars: c.vars })) };
   });
 }

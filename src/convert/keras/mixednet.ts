@@ -3,17 +3,11 @@
  * the order the Python code creates them, so the weights file it yields has the same groups, keys, names and
  * shapes a real training run would save. Used to write the demo checkpoint and the converter's test fixtures.
  */
-import { finalFrames, type ModelFlags } from '../config.js';
+import { channelSplit, finalFrames, type ModelFlags } from '../config.js';
 import { KerasSession, type KOp, type WeightVar } from './graph.js';
 import type { WeightInit } from './init.js';
 
 const FEATURES = 40;
-
-function channelSplit(total: number, groups: number): number[] {
-  const split = Array.from({ length: groups }, () => Math.floor(total / groups));
-  split[0]! += total - split.reduce((a, b) => a + b, 0);
-  return split;
-}
 
 /** Build the training-mode MixedNet graph; returns the output op (the Dense layer). */
 export function mixedNetGraph(f: ModelFlags, spectrogramLength: number, init: WeightInit): KOp {

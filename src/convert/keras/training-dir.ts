@@ -3,12 +3,10 @@
  * microWakeWord's training script dumps (PyYAML style, including the `!!python/tuple` tag on
  * `training_input_shape` that strict YAML parsers reject).
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../util/fs.js';
-import type { InceptionFlags, ModelFlags } from '../config.js';
-import { finalFrames } from '../config.js';
-import { h5Entries, type KOp } from './graph.js';
+import { finalFrames, inceptionFinalFrames, type InceptionFlags, type ModelFlags } from '../config.js';
+import { h5Entries, type KerasLayerEntry, type KOp } from './graph.js';
 import { writeKerasWeights } from './writer.js';
 
 /** The `flags:` map as microWakeWord stores it (list flags are strings, parsed with ast.literal_eval). */
@@ -62,8 +60,8 @@ export function trainingConfigYaml(flags: Record<string, string | number>, spect
 }
 
 export interface TrainingDirSpec {
-  /** Output op of the Keras layer graph (e.g. from mixedNetGraph). */
-  model: KOp;
+  /** The weights file's `/layers/<key>` groups (h5Entries of a Keras layer graph). */
+  layers: KerasLayerEntry[];
   /** The `flags:` map to write. */
   flags: Record<string, string | number>;
   spectrogramLength: number;
@@ -71,17 +69,21 @@ export interface TrainingDirSpec {
   finalLayer: number;
 }
 
-/** Write `best_weights.weights.h5` and `training_config.yaml` into `dir`; returns `dir`. */
+/** Write `best_weights.weights.h5` and `training_config.yaml` into `dir` (created if needed); returns `dir`. */
 export async function writeTrainingDir(dir: string, spec: TrainingDirSpec): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  await writeKerasWeights(path.join(dir, 'best_weights.weights.h5'), h5Entries(spec.model));
+  await writeKerasWeights(path.join(dir, 'best_weights.weights.h5'), spec.layers);
   await writeFileAtomic(path.join(dir, 'training_config.yaml'), trainingConfigYaml(spec.flags, spec.spectrogramLength, spec.stride, spec.finalLayer));
   return dir;
 }
 
-/** Convenience for MixedNet flags. */
+/** The training directory of a MixedNet layer graph (from mixedNetGraph). */
 export function mixedNetDirSpec(model: KOp, f: ModelFlags, spectrogramLength: number): TrainingDirSpec {
-  return { model, flags: flagsForYaml(f), spectrogramLength, stride: f.stride, finalLayer: finalFrames(f, spectrogramLength) };
+  return { layers: h5Entries(model), flags: flagsForYaml(f), spectrogramLength, stride: f.stride, finalLayer: finalFrames(f, spectrogramLength) };
+}
+
+/** The training directory of an Inception layer graph (from inceptionGraph); Inception streams with stride 1. */
+export function inceptionDirSpec(model: KOp, inc: InceptionFlags, spectrogramLength: number): TrainingDirSpec {
+  return { layers: h5Entries(model), flags: inceptionFlagsForYaml(inc), spectrogramLength, stride: 1, finalLayer: inceptionFinalFrames(inc, spectrogramLength) };
 }
 
 /** The `flags:` map of an Inception training config. */

@@ -6,6 +6,7 @@
  */
 import h5wasm from 'h5wasm/node';
 import { writeFileAtomic } from '../../util/fs.js';
+import { elementCount } from '../../micro/tensor.js';
 import type { KerasLayerEntry, WeightVar } from './graph.js';
 
 let counter = 0;
@@ -16,7 +17,7 @@ function writeVars(group: any, name: string, vars: WeightVar[]): void {
   const g = group.create_group('vars');
   g.create_attribute('name', name);
   vars.forEach((v, i) => {
-    const count = v.shape.reduce((a, b) => a * b, 1);
+    const count = elementCount(v.shape);
     if (count !== v.data.length) throw new Error(`internal: weight ${name}/${i} has ${v.data.length} values for shape [${v.shape}]`);
     g.create_dataset({ name: String(i), data: v.data, shape: v.shape, dtype: '<f' });
   });
