@@ -44,7 +44,6 @@ export interface Speaker {
   dout: number;
   dacType: 'external' | 'internal';
   dac?: { platform: string };
-  optional?: boolean;
   /** Speaker stream format when the codec/clock master dictates it (e.g. the Voice PE's XMOS: 48 kHz, 32 bit, stereo). */
   sampleRate?: number;
   bitsPerSample?: 16 | 32;
@@ -174,7 +173,8 @@ function describe(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-const BOARD_ID = /^[a-z0-9][a-z0-9-]*$/;
+/** A board id: also its file name under boards/. */
+export const BOARD_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 function readBus(r: Reader, v: unknown, field: string): I2sBus {
   const o = r.obj(v, field);
@@ -252,7 +252,6 @@ export function parseBoard(raw: unknown, file: string): Board {
         dout: r.pin(s, 'dout', 'speaker.'),
         dacType: r.oneOf(s, 'dacType', 'speaker.', ['external', 'internal'] as const),
         dac: s.dac === undefined ? undefined : { platform: r.str(r.obj(s.dac, 'speaker.dac'), 'platform', 'speaker.dac.') },
-        optional: r.bool(s, 'optional', 'speaker.'),
         sampleRate: r.int(s, 'sampleRate', 'speaker.', 8000, 96000),
         bitsPerSample: r.oneOf(s, 'bitsPerSample', 'speaker.', [16, 32] as const, true),
         channel: r.oneOf(s, 'channel', 'speaker.', ['left', 'right', 'stereo'] as const, true),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MwwError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { parseBoard, type Board } from './board-schema.js';
+import { BOARD_ID, parseBoard, type Board } from './board-schema.js';
 
 /** The board files shipped with mww. */
 export const BOARDS_DIR = path.join(PACKAGE_ROOT, 'boards');
@@ -31,14 +31,19 @@ export function listBoards(): Board[] {
     });
 }
 
-/** A built-in board by id, or a board file by path (anything ending in .yaml/.yml or containing a slash). */
+/** Does a `--board` / `board:` value name a board file (ends in .yaml/.yml or has a slash) rather than a built-in id? */
+export function isBoardPath(idOrPath: string): boolean {
+  return /\.ya?ml$/i.test(idOrPath) || idOrPath.includes('/') || idOrPath.includes(path.sep);
+}
+
+/** A built-in board by id, or a board file by path (see isBoardPath). */
 export function loadBoard(idOrPath: string): Board {
-  if (/\.ya?ml$/i.test(idOrPath) || idOrPath.includes('/') || idOrPath.includes(path.sep)) {
+  if (isBoardPath(idOrPath)) {
     if (!existsSync(idOrPath)) throw new MwwError('input', 'board file not found', { where: idOrPath });
     return parseBoardText(readFileSync(idOrPath, 'utf8'), idOrPath);
   }
   const file = path.join(BOARDS_DIR, `${idOrPath}.yaml`);
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(idOrPath) || !existsSync(file)) {
+  if (!BOARD_ID.test(idOrPath) || !existsSync(file)) {
     const ids = readdirSync(BOARDS_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
     throw new MwwError('input', `unknown board '${idOrPath}'. Known boards: ${ids.join(', ')} (or give a path to a board .yaml file; see \`mww boards\`)`);
   }

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { MwwError } from '../errors.js';
 import { loadManifest, buildManifest, manifestToJson, type ManifestV2 } from '../manifest/manifest.js';
 import { readModelFile } from '../tflite/file.js';
-import { readModel } from '../tflite/reader.js';
 import type { TfliteModel } from '../tflite/model.js';
 import { recommendedArena } from '../micro/arena/index.js';
 import { checkEsphomeContract } from '../micro/contract.js';
@@ -52,79 +51,38 @@ export function arenaFor(model: TfliteModel, chip: Chip, line: EsphomeLine): num
   return Math.max(...line.espNn.map((espNn) => recommendedArena(model, { chip, espNn }).value));
 }
 
-async function convertCheckpointDir(src: ModelSource): Promise<{ tflite: Uint8Array; untrained: boolean }> {
+async function convertCheckpointDir(src: ModelSource): Promise<{ tflite: Uint8Array; model: TfliteModel }> {
   const calibration = src.calibration ?? [];
   if (calibration.length === 0) {
     throw new MwwError('usage', `a training checkpoint needs calibration audio to quantize it: pass --calibration FILE.wav (repeatable) or list calibration: in mww.yaml`, { where: src.path });
   }
   const { convertCheckpoint } = await import('../convert/index.js');
-  const res = await convertCheckpoint({ source: src.path, calibration });
-  return { tflite: res.tflite, untrained: false };
+  return convertCheckpoint({ source: src.path, calibration });
 }
 
-/** Deterministic synthetic calibration audio for the demo model: a few seconds of tones and noise as WAVs. */
-async function writeSyntheticCalibration(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  let seed = 0x6d777700;
-  const rand = (): number => {
-    // mulberry32: deterministic, so the demo model is byte-identical on every run
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let k = 0; k < 4; k++) {
-    const n = 16000 * 2;
-    const pcm = Buffer.alloc(44 + n * 2);
-    pcm.write('RIFF', 0);
-    pcm.writeUInt32LE(36 + n * 2, 4);
-    pcm.write('WAVEfmt ', 8);
-    pcm.writeUInt32LE(16, 16);
-    pcm.writeUInt16LE(1, 20);
-    pcm.writeUInt16LE(1, 22);
-    pcm.writeUInt32LE(16000, 24);
-    pcm.writeUInt32LE(32000, 28);
-    pcm.writeUInt16LE(2, 32);
-    pcm.writeUInt16LE(16, 34);
-    pcm.write('data', 36);
-    pcm.writeUInt32LE(n * 2, 40);
-    const f = 200 + 350 * k;
-    for (let i = 0; i < n; i++) {
-      const v = 6000 * Math.sin((2 * Math.PI * f * i) / 16000) + 3000 * (rand() * 2 - 1) * (k + 1) / 2;
-      pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v))), 44 + i * 2);
-    }
-    const file = path.join(dir, `calibration-${k}.wav`);
-    await fsp.writeFile(file, pcm);
-    files.push(file);
-  }
-  return files;
-}
-
-/** The built-in example: mww's deterministic, untrained demo checkpoint, converted. */
-export async function demoModelSource(): Promise<{ tflite: Uint8Array; cleanup: () => Promise<void> }> {
+/**
+ * The built-in example: mww's deterministic, untrained demo checkpoint, converted with the converter's own
+ * synthetic calibration (an untrained model's activation ranges mean nothing anyway).
+ */
+async function convertDemo(): Promise<{ tflite: Uint8Array; model: TfliteModel }> {
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'mww-demo-'));
   trackTemp(tmp); // removed on Ctrl-C too
-  const remove = async (): Promise<void> => {
-    await fsp.rm(tmp, { recursive: true, force: true });
-    untrackTemp(tmp);
-  };
   try {
     const { writeDemoCheckpoint } = await import('../convert/demo.js');
     const checkpoint = await writeDemoCheckpoint(path.join(tmp, 'checkpoint'));
-    const calibration = await writeSyntheticCalibration(tmp);
     const { convertCheckpoint } = await import('../convert/index.js');
-    const res = await convertCheckpoint({ source: checkpoint, calibration });
-    return { tflite: res.tflite, cleanup: remove };
-  } catch (e) {
-    await remove();
-    throw e;
+    return await convertCheckpoint({ source: checkpoint, calibration: ['synthetic'] });
+  } finally {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    untrackTemp(tmp);
   }
 }
 
 /** Check the model against ESPHome's loader and size its arena for the board: the project's view of a model. */
 function finish(opts: {
   tflite: Uint8Array;
+  /** The parsed `tflite`, as its reader (readModelFile or the converter's read-back) returned it. */
+  model: TfliteModel;
   source: string;
   base?: ManifestV2;
   src: ModelSource;
@@ -134,7 +92,7 @@ function finish(opts: {
   untrained: boolean;
   usedIds: Set<string>;
 }): PreparedModel {
-  const model = readModel(opts.tflite, opts.source);
+  const { model } = opts;
   const contract = checkEsphomeContract(model);
   if (!contract.ok) {
     throw new MwwError('contract', `ESPHome's micro_wake_word would not load this model: ${contract.problems.join('; ')}`, { where: opts.source });
@@ -165,36 +123,33 @@ export async function prepareModel(src: ModelSource, ctx: { chip: Chip; line: Es
   if (!existsSync(p)) throw new MwwError('input', 'model not found (give a manifest .json, a .tflite or a training checkpoint directory)', { where: p });
   const common = { src, chip: ctx.chip, line: ctx.line, usedIds: ctx.usedIds };
   if (statSync(p).isDirectory()) {
-    const { tflite, untrained } = await convertCheckpointDir(src);
-    return finish({ ...common, tflite, source: p, defaultWakeWord: humanize(path.basename(path.resolve(p))), untrained });
+    const { tflite, model } = await convertCheckpointDir(src);
+    return finish({ ...common, tflite, model, source: p, defaultWakeWord: humanize(path.basename(path.resolve(p))), untrained: false });
   }
   if (/\.json$/i.test(p)) {
     const loaded = await loadManifest(p);
-    const { bytes } = await readModelFile(loaded.modelPath);
-    return finish({ ...common, tflite: bytes, source: loaded.modelPath, base: loaded.manifest, defaultWakeWord: loaded.manifest.wake_word, untrained: false });
+    const { bytes, model } = await readModelFile(loaded.modelPath);
+    return finish({ ...common, tflite: bytes, model, source: loaded.modelPath, base: loaded.manifest, defaultWakeWord: loaded.manifest.wake_word, untrained: false });
   }
   if (/\.tflite$/i.test(p)) {
-    const { bytes } = await readModelFile(p);
-    return finish({ ...common, tflite: bytes, source: p, defaultWakeWord: humanize(path.basename(p, path.extname(p))), untrained: false });
+    const { bytes, model } = await readModelFile(p);
+    return finish({ ...common, tflite: bytes, model, source: p, defaultWakeWord: humanize(path.basename(p, path.extname(p))), untrained: false });
   }
   throw new MwwError('input', 'unrecognised model: expected a manifest (.json), a model (.tflite) or a training checkpoint directory', { where: p });
 }
 
 /** The demo model, prepared like any other but flagged untrained. */
 export async function prepareDemoModel(ctx: { chip: Chip; line: EsphomeLine; usedIds: Set<string> }): Promise<PreparedModel> {
-  const demo = await demoModelSource();
-  try {
-    return finish({
-      tflite: demo.tflite,
-      source: 'built-in demo checkpoint',
-      src: { path: '(demo)', wakeWord: DEMO_WAKE_WORD },
-      defaultWakeWord: DEMO_WAKE_WORD,
-      chip: ctx.chip,
-      line: ctx.line,
-      untrained: true,
-      usedIds: ctx.usedIds,
-    });
-  } finally {
-    await demo.cleanup();
-  }
+  const { tflite, model } = await convertDemo();
+  return finish({
+    tflite,
+    model,
+    source: 'built-in demo checkpoint',
+    src: { path: '(demo)', wakeWord: DEMO_WAKE_WORD },
+    defaultWakeWord: DEMO_WAKE_WORD,
+    chip: ctx.chip,
+    line: ctx.line,
+    untrained: true,
+    usedIds: ctx.usedIds,
+  });
 }

@@ -41,11 +41,6 @@ export function esphomeName(input: string): string {
   return slug;
 }
 
-/** Is `s` already a valid ESPHome device name? */
-export function isEsphomeName(s: string): boolean {
-  return /^[a-z0-9]+(-[a-z0-9]+)*$/.test(s) && s.length <= ESPHOME_NAME_MAX;
-}
-
 const CPP_KEYWORDS = new Set(
   ('alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t char32_t class compl concept ' +
     'const consteval constexpr constinit const_cast continue co_await co_return co_yield decltype default delete do double ' +

@@ -5,6 +5,8 @@ import { MwwError } from '../errors.js';
 import type { BuildOptions } from '../esphome/build.js';
 import type { ModelSource } from '../esphome/models.js';
 import { DEFAULT_LINE } from '../esphome/versions.js';
+import { isBoardPath } from '../esphome/boards.js';
+import { DEFAULT_SECRETS, type SecretNames } from '../esphome/render.js';
 
 /**
  * `mww.yaml`, the project file `mww init` writes and `mww build` reads: the same choices as the build flags,
@@ -30,7 +32,7 @@ export interface Project {
   vad?: string;
   voiceAssistant: boolean;
   out?: string;
-  secrets: { wifiSsid: string; wifiPassword: string; apiKey: string; otaPassword: string };
+  secrets: SecretNames;
   /**
    * Hardware-in-loop test build (`hil: true`, or `hil: { baud: 460800 }` for another UART rate): the firmware
    * takes its audio from `mww hil` over UART0 instead of the microphone (firmware/components/mww_hil).
@@ -110,10 +112,10 @@ export function parseProject(raw: unknown, file: string): Project {
     voiceAssistant: o.voiceAssistant === true,
     out: str(o, 'out', file, 'out', true),
     secrets: {
-      wifiSsid: str(sec, 'wifiSsid', file, 'secrets.wifiSsid', true) ?? 'wifi_ssid',
-      wifiPassword: str(sec, 'wifiPassword', file, 'secrets.wifiPassword', true) ?? 'wifi_password',
-      apiKey: str(sec, 'apiKey', file, 'secrets.apiKey', true) ?? 'api_encryption_key',
-      otaPassword: str(sec, 'otaPassword', file, 'secrets.otaPassword', true) ?? 'ota_password',
+      wifiSsid: str(sec, 'wifiSsid', file, 'secrets.wifiSsid', true) ?? DEFAULT_SECRETS.wifiSsid,
+      wifiPassword: str(sec, 'wifiPassword', file, 'secrets.wifiPassword', true) ?? DEFAULT_SECRETS.wifiPassword,
+      apiKey: str(sec, 'apiKey', file, 'secrets.apiKey', true) ?? DEFAULT_SECRETS.apiKey,
+      otaPassword: str(sec, 'otaPassword', file, 'secrets.otaPassword', true) ?? DEFAULT_SECRETS.otaPassword,
     },
     ...(hil ? { hil } : {}),
   };
@@ -171,7 +173,7 @@ export function projectToBuildOptions(p: Project, file: string): BuildOptions {
     calibration: w.calibration,
   }));
   return {
-    board: /\.ya?ml$/i.test(p.board) || p.board.includes('/') ? path.resolve(dir, p.board) : p.board,
+    board: isBoardPath(p.board) ? path.resolve(dir, p.board) : p.board,
     models,
     vad: p.vad ? { path: p.vad } : undefined,
     out: p.out,

@@ -1,9 +1,9 @@
-import { afterAll, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { describeShared, sharedPath, REPO_ROOT } from '../helpers/shared.js';
+import { describeShared, sharedPath } from '../helpers/shared.js';
 import { runCli } from '../helpers/cli.js';
 import { buildProject } from '../../src/esphome/build.js';
 import { listBoards } from '../../src/esphome/boards.js';
@@ -11,8 +11,10 @@ import { ESPHOME_LINES, boardLineProblem } from '../../src/esphome/versions.js';
 import { writeProjectDir } from '../../src/esphome/output-dir.js';
 import { recommendedArena } from '../../src/micro/arena/index.js';
 import { readModelFile } from '../../src/tflite/file.js';
-import { cppStringLiteral } from '../../src/esphome/names.js';
-import { FAKES, gxxSyntax, parseEsphomeYaml } from './helpers.js';
+import { readModel } from '../../src/tflite/reader.js';
+import { checkEsphomeContract } from '../../src/micro/contract.js';
+import { DEFAULT_LINE } from '../../src/esphome/versions.js';
+import { compileProject, fakeMain, parseEsphomeYaml } from './helpers.js';
 
 const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'mww-esphome-test-'));
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
@@ -35,31 +37,7 @@ function snapshot(dir: string): Record<string, { sha: string; mtime: number }> {
 }
 
 /** Compile the component plus a main.cpp written the way ESPHome's codegen calls it for this config. */
-function compileAgainstFakes(dir: string, cfg: Record<string, any>): void {
-  const identity = cfg.mww.identity as string;
-  const ids = (JSON.parse(identity).models as { id: string }[]).map((m) => m.id);
-  const main = [
-    '#include "mww/mww.h"',
-    'namespace esphome { namespace setup_priority { const float LATE = -100.0f; } }',
-    `esphome::micro_wake_word::MicroWakeWord *${cfg.micro_wake_word.id};`,
-    'esphome::mww::MwwComponent *mww_mwwcomponent_id;',
-    'void setup() {',
-    `  ${cfg.micro_wake_word.id} = new esphome::micro_wake_word::MicroWakeWord();`,
-    '  mww_mwwcomponent_id = new esphome::mww::MwwComponent();',
-    `  mww_mwwcomponent_id->set_micro_wake_word(${cfg.micro_wake_word.id});`,
-    `  mww_mwwcomponent_id->set_identity(${cppStringLiteral('mww-identity ' + identity)});`,
-    '  mww_mwwcomponent_id->set_settle_ms(3000);',
-    ...ids.map((id) => `  mww_mwwcomponent_id->add_model_id(${cppStringLiteral(id)});`),
-    '}',
-  ].join('\n');
-  const mainFile = path.join(dir, '.fake-main.cpp');
-  writeFileSync(mainFile, main);
-  try {
-    gxxSyntax([mainFile, path.join(dir, 'components', 'mww', 'mww.cpp')], [FAKES, path.join(dir, 'components')]);
-  } finally {
-    rmSync(mainFile);
-  }
-}
+const compileAgainstFakes = (dir: string, cfg: Record<string, any>): void => compileProject(dir, fakeMain(cfg), ['mww']);
 
 const OKAY_NABU = (): string => sharedPath('models', 'okay_nabu.json');
 
@@ -204,7 +182,6 @@ describeShared('mww build: generated ESPHome projects', () => {
 
   it('mww init writes mww.yaml and mww build reads it', async () => {
     const dir = tmp();
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(dir);
     const cwd = process.cwd();
     process.chdir(dir);
@@ -222,6 +199,52 @@ describeShared('mww build: generated ESPHome projects', () => {
     } finally {
       process.chdir(cwd);
     }
-    expect(REPO_ROOT).toBeTruthy();
   });
+});
+
+describe('the README example on a fresh clone (no ../shared, no user files)', () => {
+  it('`mww build --board esp32-s3 --out build/demo` builds the labelled UNTRAINED demo; re-running changes nothing', async () => {
+    const dir = tmp();
+    mkdirSync(dir);
+    const cwd = process.cwd();
+    // No esphome on PATH: the README says the build then stops cleanly after writing the project.
+    const run = async (): Promise<Awaited<ReturnType<typeof runCli>>> => {
+      const savedPath = process.env.PATH;
+      process.env.PATH = '/nonexistent';
+      try {
+        return await runCli(['build', '--board', 'esp32-s3', '--out', 'build/demo', '--json']);
+      } finally {
+        process.env.PATH = savedPath;
+      }
+    };
+    process.chdir(dir);
+    try {
+      const r = await run();
+      expect(r.code, r.stderr).toBe(0);
+      const res = JSON.parse(r.stdout);
+      expect(res).toMatchObject({ untrained: true, changed: true, compile: { ran: false, reason: 'esphome not found' } });
+      const out = path.join(dir, 'build', 'demo');
+      const cfgText = readFileSync(path.join(out, 'esp32-s3.yaml'), 'utf8');
+      expect(cfgText).toMatch(/WARNING: UNTRAINED DEMO MODEL/);
+      const cfg = parseEsphomeYaml(cfgText);
+      const m = res.models[0];
+      expect(cfg.micro_wake_word.models[0].model).toBe(m.manifest);
+      // The demo passes ESPHome's loader contract, and its manifest carries the calculator's arena for the chip.
+      const bytes = readFileSync(path.join(out, m.tflite));
+      const model = readModel(bytes, 'demo');
+      expect(checkEsphomeContract(model).problems).toEqual([]);
+      const line = ESPHOME_LINES[DEFAULT_LINE];
+      const expected = Math.max(...line.espNn.map((espNn) => recommendedArena(model, { chip: 'esp32s3', espNn }).value));
+      expect(JSON.parse(readFileSync(path.join(out, m.manifest), 'utf8')).micro.tensor_arena_size).toBe(expected);
+      expect(JSON.parse(cfg.mww.identity).models[0]).toEqual({ id: m.id, wakeWord: m.wakeWord, sha256: createHash('sha256').update(bytes).digest('hex'), arena: expected });
+      compileAgainstFakes(out, cfg);
+
+      const before = snapshot(out);
+      const again = JSON.parse((await run()).stdout);
+      expect(again.changed).toBe(false);
+      expect(snapshot(out)).toEqual(before);
+    } finally {
+      process.chdir(cwd);
+    }
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, type Tags } from 'yaml';
@@ -7,6 +7,7 @@ import { REPO_ROOT } from '../helpers/shared.js';
 import { HIL_COMPONENT_DIR } from '../../src/esphome/build.js';
 import { BOARDS_DIR } from '../../src/esphome/boards.js';
 import { parseBoard } from '../../src/esphome/board-schema.js';
+import { cppStringLiteral } from '../../src/esphome/names.js';
 
 /** ESPHome's YAML tags, so generated configs parse with the `yaml` package as ESPHome would read them. */
 export const ESPHOME_TAGS: Tags = [
@@ -25,6 +26,47 @@ export const FAKES = path.join(REPO_ROOT, 'test', 'fakes');
 /** g++ -fsyntax-only; throws with the compiler output on failure. */
 export function gxxSyntax(files: string[], includes: string[]): void {
   execFileSync('g++', ['-std=gnu++17', '-fsyntax-only', '-Wall', '-Wextra', '-Werror', ...includes.flatMap((i) => ['-I', i]), ...files], { stdio: 'pipe' });
+}
+
+type Cfg = Record<string, any>;
+
+/**
+ * The main.cpp ESPHome's codegen writes for a generated config, reduced to the calls the mww component's to_code()
+ * makes (firmware/components/mww/__init__.py), with values from the YAML; `extra` adds another component's part.
+ */
+export function fakeMain(cfg: Cfg, extra: { includes?: string[]; globals?: string[]; setup?: string[] } = {}): string {
+  const engine = cfg.micro_wake_word.id as string;
+  const identity = cfg.mww.identity as string;
+  const ids = (JSON.parse(identity).models as { id: string }[]).map((m) => m.id);
+  return [
+    '#include "esphome/components/micro_wake_word/micro_wake_word.h"',
+    '#include "mww/mww.h"',
+    ...(extra.includes ?? []),
+    'namespace esphome { namespace setup_priority { const float LATE = -100.0f; const float AFTER_CONNECTION = 100.0f; } }',
+    `esphome::micro_wake_word::MicroWakeWord *${engine};`,
+    'esphome::mww::MwwComponent *mww_mwwcomponent_id;',
+    ...(extra.globals ?? []),
+    'void setup() {',
+    `  ${engine} = new esphome::micro_wake_word::MicroWakeWord();`,
+    '  mww_mwwcomponent_id = new esphome::mww::MwwComponent();',
+    `  mww_mwwcomponent_id->set_micro_wake_word(${cfg.mww.micro_wake_word_id});`,
+    `  mww_mwwcomponent_id->set_identity(${cppStringLiteral('mww-identity ' + identity)});`,
+    '  mww_mwwcomponent_id->set_settle_ms(3000);',
+    ...ids.map((id) => `  mww_mwwcomponent_id->add_model_id(${cppStringLiteral(id)});`),
+    ...(extra.setup ?? []),
+    '}',
+  ].join('\n');
+}
+
+/** g++ -fsyntax-only over `main` and the named components' sources as copied into the project `dir`. */
+export function compileProject(dir: string, main: string, components: string[]): void {
+  const mainFile = path.join(dir, '.fake-main.cpp');
+  writeFileSync(mainFile, main);
+  try {
+    gxxSyntax([mainFile, ...components.map((c) => path.join(dir, 'components', c, `${c}.cpp`))], [FAKES, path.join(dir, 'components')]);
+  } finally {
+    rmSync(mainFile);
+  }
 }
 
 /** Compile and run a small C++ program; returns its stdout. */

@@ -10,8 +10,7 @@ import { listBoards } from '../../src/esphome/boards.js';
 import { CHIPS } from '../../src/esphome/chips.js';
 import { ESPHOME_LINES, boardLineProblem } from '../../src/esphome/versions.js';
 import { parseProject } from '../../src/project/project.js';
-import { cppStringLiteral } from '../../src/esphome/names.js';
-import { FAKES, gxxSyntax, mwwHilSchema, parseEsphomeYaml } from './helpers.js';
+import { compileProject, fakeMain, mwwHilSchema, parseEsphomeYaml } from './helpers.js';
 
 /**
  * `mww build --hil` / `hil:` in mww.yaml: the generated project carries the mww_hil test-mode component and the
@@ -28,53 +27,27 @@ type Cfg = Record<string, any>;
 /** `id(x).f(...)` in an ESPHome lambda is `x->f(...)` in the generated C++ (esphome/cpp_generator.py process_lambda). */
 const lambdaToCpp = (body: string): string => body.replace(/\bid\(\s*([A-Za-z_]\w*)\s*\)\./g, '$1->');
 
-/**
- * The main.cpp ESPHome's codegen writes for this config, reduced to the calls the two components' to_code()
- * make (mww/__init__.py, mww_hil/__init__.py) and the on_wake_word_detected lambda, with values from the YAML.
- */
-function fakeMain(cfg: Cfg): string {
-  const engine = cfg.micro_wake_word.id as string;
+/** main.cpp with mww_hil's to_code() calls (mww_hil/__init__.py) and the on_wake_word_detected lambda added. */
+function hilMain(cfg: Cfg): string {
   const hil = cfg.mww_hil;
-  const identity = cfg.mww.identity as string;
-  const ids = (JSON.parse(identity).models as { id: string }[]).map((m) => m.id);
   const lambdas = (cfg.micro_wake_word.on_wake_word_detected as Cfg[]).filter((a) => 'lambda' in a).map((a) => lambdaToCpp(a.lambda as string));
-  return [
-    '#include "esphome/components/micro_wake_word/micro_wake_word.h"',
-    '#include "mww/mww.h"',
-    '#include "mww_hil/mww_hil.h"',
-    '#include <string>',
-    'namespace esphome { namespace setup_priority { const float LATE = -100.0f; const float AFTER_CONNECTION = 100.0f; } }',
-    `esphome::micro_wake_word::MicroWakeWord *${engine};`,
-    'esphome::mww::MwwComponent *mww_mwwcomponent_id;',
-    `esphome::mww_hil::HilMicrophone *${hil.id};`,
-    'void setup() {',
-    `  ${engine} = new esphome::micro_wake_word::MicroWakeWord();`,
-    '  mww_mwwcomponent_id = new esphome::mww::MwwComponent();',
-    `  mww_mwwcomponent_id->set_micro_wake_word(${cfg.mww.micro_wake_word_id});`,
-    `  mww_mwwcomponent_id->set_identity(${cppStringLiteral('mww-identity ' + identity)});`,
-    '  mww_mwwcomponent_id->set_settle_ms(3000);',
-    ...ids.map((id) => `  mww_mwwcomponent_id->add_model_id(${cppStringLiteral(id)});`),
-    `  ${hil.id} = new esphome::mww_hil::HilMicrophone();`,
-    `  ${hil.id}->set_micro_wake_word(${hil.micro_wake_word_id});`,
-    `  ${hil.id}->set_uart_num(${hil.uart_num ?? 0});`,
-    `  ${hil.id}->set_baud_rate(${hil.baud_rate ?? 921600});`,
-    `  ${hil.id}->set_queue_frames(${hil.queue_frames ?? 32});`,
-    // on_wake_word_detected: Automation<std::string> with LambdaAction [=](std::string wake_word) -> void { ... }.
-    ...lambdas.map((body, i) => `  auto on_wake_word_detected_${i} = [=](std::string wake_word) -> void { ${body} };\n  on_wake_word_detected_${i}(std::string("Okay Nabu"));`),
-    '}',
-  ].join('\n');
+  return fakeMain(cfg, {
+    includes: ['#include "mww_hil/mww_hil.h"', '#include <string>'],
+    globals: [`esphome::mww_hil::HilMicrophone *${hil.id};`],
+    setup: [
+      `  ${hil.id} = new esphome::mww_hil::HilMicrophone();`,
+      `  ${hil.id}->set_micro_wake_word(${hil.micro_wake_word_id});`,
+      `  ${hil.id}->set_uart_num(${hil.uart_num ?? 0});`,
+      `  ${hil.id}->set_baud_rate(${hil.baud_rate ?? 921600});`,
+      `  ${hil.id}->set_queue_frames(${hil.queue_frames ?? 32});`,
+      // on_wake_word_detected: Automation<std::string> with LambdaAction [=](std::string wake_word) -> void { ... }.
+      ...lambdas.map((body, i) => `  auto on_wake_word_detected_${i} = [=](std::string wake_word) -> void { ${body} };\n  on_wake_word_detected_${i}(std::string("Okay Nabu"));`),
+    ],
+  });
 }
 
 /** g++ -fsyntax-only over the generated main and both components' sources, as copied into the project. */
-function compileBothComponents(dir: string, cfg: Cfg): void {
-  const mainFile = path.join(dir, '.fake-main.cpp');
-  writeFileSync(mainFile, fakeMain(cfg));
-  try {
-    gxxSyntax([mainFile, path.join(dir, 'components', 'mww', 'mww.cpp'), path.join(dir, 'components', 'mww_hil', 'mww_hil.cpp')], [FAKES, path.join(dir, 'components')]);
-  } finally {
-    rmSync(mainFile);
-  }
-}
+const compileBothComponents = (dir: string, cfg: Cfg): void => compileProject(dir, hilMain(cfg), ['mww', 'mww_hil']);
 
 function expectTestModeConfig(cfg: Cfg, baud: number): void {
   // README "Enabling test mode": external component list, logger on the hardware UART at the link's rate.

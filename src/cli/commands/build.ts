@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command.js';
 import { MwwError } from '../../errors.js';
+import { noExtraPositionals, num, str } from '../args.js';
 import { checkOutputDir } from '../../util/fs.js';
 import { buildProject, HIL_DEFAULT_BAUD, type BuildOptions } from '../../esphome/build.js';
 import { ESPHOME_INSTALL_HINT, findEsphome, firmwareFiles, runEsphomeCompile } from '../../esphome/compile.js';
@@ -53,45 +54,37 @@ const command: Command = {
   },
   async run(args, out) {
     const v = args.values;
-    if (args.positionals.length) throw new MwwError('usage', `unexpected argument '${args.positionals[0]}'\n\n${usage}`);
-    let opts: BuildOptions;
-    const projectFile = (v.project as string | undefined) ?? (v.board === undefined ? PROJECT_FILE : undefined);
+    noExtraPositionals(args, usage);
+    const projectFile = str(args, 'project') ?? (v.board === undefined ? PROJECT_FILE : undefined);
+    let opts: BuildOptions = { board: v.board as string, models: [] };
     if (projectFile !== undefined) {
       if (!existsSync(projectFile)) {
         if (v.project !== undefined) throw new MwwError('input', 'project file not found', { where: projectFile });
         throw new MwwError('usage', `no --board given and no ${PROJECT_FILE} here: run \`mww build --board esp32-s3\` (see \`mww boards\`) or \`mww init\`\n\n${usage}`);
       }
       opts = projectToBuildOptions(readProject(projectFile), projectFile);
-      // Flags given alongside a project file override it.
-      if (v.board) opts.board = v.board as string;
-      if (v.out) opts.out = path.resolve(v.out as string);
-      if (v.name) opts.name = v.name as string;
-      if (v['esphome-version']) opts.esphomeVersion = v['esphome-version'] as string;
-      if (v['voice-assistant']) opts.voiceAssistant = true;
-      if (v.model) opts.models = (v.model as string[]).map((p) => ({ path: path.resolve(p), calibration: v.calibration as string[] | undefined }));
-      if (v.vad) opts.vad = { path: path.resolve(v.vad as string) };
-    } else {
-      const calibration = v.calibration as string[] | undefined;
-      opts = {
-        board: v.board as string,
-        models: ((v.model as string[] | undefined) ?? []).map((p) => ({ path: p, calibration })),
-        vad: v.vad ? { path: v.vad as string } : undefined,
-        out: v.out as string | undefined,
-        name: v.name as string | undefined,
-        esphomeVersion: v['esphome-version'] as string | undefined,
-        voiceAssistant: v['voice-assistant'] === true,
-      };
     }
-
-    const hilBaud = v['hil-baud'] as string | undefined;
-    if (hilBaud !== undefined) {
-      if (!v.hil && !opts.hil) throw new MwwError('usage', `--hil-baud sets the rate of a test build: add --hil\n\n${usage}`);
-      if (!/^\d+$/.test(hilBaud)) throw new MwwError('usage', `--hil-baud ${hilBaud}: expected a baud rate such as ${HIL_DEFAULT_BAUD}`);
+    // Flags (alone, or overriding the project file). Paths are resolved here, against the current directory,
+    // because the project file's options resolve theirs against the project's directory.
+    if (v.board) opts.board = v.board as string;
+    // A bad output directory is reported now, not after the models have been converted and sized.
+    if (v.out) {
+      checkOutputDir(v.out as string, '--out');
+      opts.out = path.resolve(v.out as string);
+    } else if (opts.out !== undefined) {
+      checkOutputDir(path.resolve(opts.cwd ?? '.', opts.out), `out: in ${projectFile}`);
     }
-    if (v.hil || hilBaud !== undefined) opts.hil = { ...opts.hil, ...(hilBaud !== undefined ? { baudRate: Number(hilBaud) } : {}) };
+    if (v.name) opts.name = v.name as string;
+    if (v['esphome-version']) opts.esphomeVersion = v['esphome-version'] as string;
+    if (v['voice-assistant']) opts.voiceAssistant = true;
+    const calibration = (v.calibration as string[] | undefined)?.map((c) => path.resolve(c));
+    if (v.model) opts.models = (v.model as string[]).map((p) => ({ path: path.resolve(p), calibration }));
+    if (v.vad) opts.vad = { path: path.resolve(v.vad as string) };
 
-    // A bad --out is reported now, not after the models have been converted and sized.
-    if (opts.out !== undefined) checkOutputDir(opts.out, '--out');
+    const hilBaud = num(args, 'hil-baud', { integer: true, what: `a baud rate such as ${HIL_DEFAULT_BAUD}` });
+    if (hilBaud !== undefined && !v.hil && !opts.hil) throw new MwwError('usage', `--hil-baud sets the rate of a test build: add --hil\n\n${usage}`);
+    if (v.hil || hilBaud !== undefined) opts.hil = { ...opts.hil, ...(hilBaud !== undefined ? { baudRate: hilBaud } : {}) };
+
     const rep = await buildProject(opts, (m) => out.info(m));
     const result: Record<string, unknown> = { ...rep, compile: { ran: false } };
     out.line(`${rep.changed ? 'Wrote' : 'Up to date:'} ${rep.dir}`);

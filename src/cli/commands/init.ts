@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { checkOutputPath } from '../../util/fs.js';
 import { noExtraPositionals } from '../args.js';
 import { MwwError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { checkOutputPath, writeFileAtomic } from '../../util/fs.js';
 import { planBuild } from '../../esphome/build.js';
 import { DEFAULT_LINE } from '../../esphome/versions.js';
+import { DEFAULT_SECRETS } from '../../esphome/render.js';
 import { PROJECT_FILE, renderProject, type Project } from '../../project/project.js';
 
 const usage = `Usage: mww init [--board B] [--name N] [--model M]... [--vad M] [--esphome-version X] [--voice-assistant] [--hil] [--force]
@@ -62,7 +62,7 @@ const command: Command = {
       vad: v.vad as string | undefined,
       voiceAssistant: v['voice-assistant'] === true,
       out: v.out as string | undefined,
-      secrets: { wifiSsid: 'wifi_ssid', wifiPassword: 'wifi_password', apiKey: 'api_encryption_key', otaPassword: 'ota_password' },
+      secrets: { ...DEFAULT_SECRETS },
       ...(v.hil ? { hil: {} } : {}),
     };
     // Fail now, not at build time, on an unknown board, an unsupported line or an unusable name.
