@@ -1,5 +1,6 @@
 import { MwwError } from '../errors.js';
-import { chipById, imageChipName, type ChipSpec } from './chips/index.js';
+import type { Chip } from '../micro/arena/index.js';
+import { imageChipName, type ChipSpec } from './chips/index.js';
 import type { Clock } from './clock.js';
 import { connectLoader, type BeforeReset } from './connect.js';
 import { headerChipId } from './image.js';
@@ -18,7 +19,7 @@ export interface FlashRegion {
 export interface FlashOptions {
   clock: Clock;
   /** Expected chip (--chip); the detected one must match. */
-  chip?: 'esp32' | 'esp32s3';
+  chip?: Chip;
   /** Baud for the transfer (the loader is reached at 115200 first). */
   baud?: number;
   before?: BeforeReset;
@@ -97,7 +98,7 @@ export async function flashRegions(transport: SerialTransport, regions: FlashReg
     },
   });
   try {
-    if (opts.chip && chipById(opts.chip).id !== chip.id) {
+    if (opts.chip && opts.chip !== chip.id) {
       throw new MwwError('input', `--chip ${opts.chip} was given, but the board on ${transport.info.path} is an ${chip.name}`, { details: { reason: 'wrong-chip' } });
     }
     checkImagesForChip(regions, chip);

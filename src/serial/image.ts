@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { checksum } from './protocol.js';
+import { CHECKSUM_SEED, checksum } from './protocol.js';
 
 /**
  * The ESP-IDF application image format (also used for the 2nd-stage bootloader): a 24-byte header
@@ -9,6 +9,14 @@ import { checksum } from './protocol.js';
  */
 export const IMAGE_MAGIC = 0xe9;
 export const HEADER_SIZE = 24;
+/** Byte offsets in the header (the builder in images/ and the parser here share them). */
+export const HEADER_AT = { segmentCount: 1, flashMode: 2, flashSizeFreq: 3, entry: 4, wpPin: 8, chipId: 12, hashAppended: 23 } as const;
+const MAX_SEGMENTS = 16;
+
+/** Where the checksum byte goes after segment data ending at `end`: the last byte of that 16-byte block. */
+export function checksumOffset(end: number): number {
+  return end + (15 - (end % 16));
+}
 
 export interface ImageSegment {
   address: number;
@@ -32,15 +40,14 @@ export type ImageProblem = { ok: false; reason: string };
 
 /** Parse and check an image at `bytes[0…]`. Never throws: a problem is described for the caller to report. */
 export function parseImage(bytes: Uint8Array): ParsedImage | ImageProblem {
-  if (bytes.length < HEADER_SIZE) return { ok: false, reason: `too short for an image header (${bytes.length} bytes)` };
-  if (bytes[0] !== IMAGE_MAGIC) return { ok: false, reason: `invalid magic byte 0x${bytes[0]!.toString(16).padStart(2, '0')} (expected 0xe9)` };
+  const problem = headerProblem(bytes, 0);
+  if (problem) return { ok: false, reason: problem };
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = bytes[1]!;
-  if (count === 0 || count > 16) return { ok: false, reason: `implausible segment count ${count}` };
-  const chipId = dv.getUint16(12, true);
-  const hashAppended = bytes[23] === 1;
+  const count = bytes[HEADER_AT.segmentCount]!;
+  const chipId = dv.getUint16(HEADER_AT.chipId, true);
+  const hashAppended = bytes[HEADER_AT.hashAppended] === 1;
   let pos = HEADER_SIZE;
-  let chk = 0xef;
+  let chk = CHECKSUM_SEED;
   const segments: ImageSegment[] = [];
   for (let i = 0; i < count; i++) {
     if (pos + 8 > bytes.length) return { ok: false, reason: `segment ${i} header runs past the end of the data` };
@@ -52,8 +59,7 @@ export function parseImage(bytes: Uint8Array): ParsedImage | ImageProblem {
     segments.push({ address, offset: pos, length });
     pos += length;
   }
-  // Pad so that the checksum byte is the last byte of a 16-byte block.
-  const chkPos = pos + (15 - (pos % 16));
+  const chkPos = checksumOffset(pos);
   if (chkPos >= bytes.length) return { ok: false, reason: 'checksum byte missing (image truncated)' };
   let length = chkPos + 1;
   let hashOk: boolean | null = null;
@@ -63,19 +69,27 @@ export function parseImage(bytes: Uint8Array): ParsedImage | ImageProblem {
     hashOk = Buffer.compare(want, Buffer.from(bytes.subarray(length, length + 32))) === 0;
     length += 32;
   }
-  return { chipId, entry: dv.getUint32(4, true), segments, length, checksumStored: bytes[chkPos]!, checksumComputed: chk, hashAppended, hashOk };
+  return { chipId, entry: dv.getUint32(HEADER_AT.entry, true), segments, length, checksumStored: bytes[chkPos]!, checksumComputed: chk, hashAppended, hashOk };
 }
 
 export function isProblem(x: ParsedImage | ImageProblem): x is ImageProblem {
   return (x as ImageProblem).ok === false;
 }
 
+/** Why there is no plausible image header at `bytes[at]`, or null when there is one. */
+function headerProblem(bytes: Uint8Array, at: number): string | null {
+  if (at + HEADER_SIZE > bytes.length) return `too short for an image header (${bytes.length - at} bytes)`;
+  if (bytes[at] !== IMAGE_MAGIC) return `invalid magic byte 0x${bytes[at]!.toString(16).padStart(2, '0')} (expected 0xe9)`;
+  const count = bytes[at + HEADER_AT.segmentCount]!;
+  if (count === 0 || count > MAX_SEGMENTS) return `implausible segment count ${count}`;
+  return null;
+}
+
 /** The u16 chip id of an image header at `bytes[at]`, or null when there is no image header there. */
 export function headerChipId(bytes: Uint8Array, at = 0): number | null {
-  if (at + HEADER_SIZE > bytes.length || bytes[at] !== IMAGE_MAGIC) return null;
-  const segs = bytes[at + 1]!;
-  if (segs === 0 || segs > 16) return null;
-  return bytes[at + 12]! | (bytes[at + 13]! << 8);
+  if (headerProblem(bytes, at)) return null;
+  const i = at + HEADER_AT.chipId;
+  return bytes[i]! | (bytes[i + 1]! << 8);
 }
 
 /** ASCII `mww-identity ` marker the glue compiles into the firmware in front of its identity JSON. */

@@ -30,20 +30,31 @@ export function opLabel(op: number): string {
 }
 
 /** Error codes in the status bytes of a ROM response. */
+export const RomErr = {
+  INVALID_MESSAGE: 0x05,
+  FAILED: 0x06,
+  BAD_CRC: 0x07,
+  FLASH_WRITE: 0x08,
+  FLASH_READ: 0x09,
+  READ_LENGTH: 0x0a,
+  DEFLATE: 0x0b,
+} as const;
+
 export const RomError: Record<number, string> = {
-  0x05: 'received message is invalid (parameters or length field)',
-  0x06: 'failed to act on received message',
-  0x07: 'invalid CRC (checksum) in message',
-  0x08: 'flash write error',
-  0x09: 'flash read error',
-  0x0a: 'flash read length error',
-  0x0b: 'deflate error',
+  [RomErr.INVALID_MESSAGE]: 'received message is invalid (parameters or length field)',
+  [RomErr.FAILED]: 'failed to act on received message',
+  [RomErr.BAD_CRC]: 'invalid CRC (checksum) in message',
+  [RomErr.FLASH_WRITE]: 'flash write error',
+  [RomErr.FLASH_READ]: 'flash read error',
+  [RomErr.READ_LENGTH]: 'flash read length error',
+  [RomErr.DEFLATE]: 'deflate error',
 };
 
 export const SYNC_PAYLOAD = Uint8Array.from([0x07, 0x07, 0x12, 0x20, ...new Array<number>(32).fill(0x55)]);
 export const SYNC_VALUE = 0x20120707;
 export const CHECKSUM_SEED = 0xef;
 export const ROM_BLOCK = 0x400;
+/** The largest data block a flasher sends (to a stub): bounds every loader packet. */
 export const STUB_BLOCK = 0x4000;
 
 export function checksum(data: Uint8Array, seed = CHECKSUM_SEED): number {
@@ -69,16 +80,30 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A request: 0x00, op, u16 size, u32 checksum, data. */
-export function encodeRequest(op: number, data: Uint8Array, chk = 0): Uint8Array {
-  const out = new Uint8Array(8 + data.length);
+/**
+ * Both directions share one layout: direction byte (0x00 request, 0x01 response), op, u16 payload size, u32 word
+ * (a request's checksum, a response's value), payload.
+ */
+const REQUEST = 0x00;
+const RESPONSE = 0x01;
+
+function encodePacket(direction: number, op: number, word: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + payload.length);
   const dv = new DataView(out.buffer);
-  out[0] = 0x00;
+  out[0] = direction;
   out[1] = op;
-  dv.setUint16(2, data.length, true);
-  dv.setUint32(4, chk >>> 0, true);
-  out.set(data, 8);
+  dv.setUint16(2, payload.length, true);
+  dv.setUint32(4, word >>> 0, true);
+  out.set(payload, 8);
   return out;
+}
+
+/** The packet's op, word and payload, or null when the frame is not a whole packet of that direction. */
+function decodePacket(direction: number, frame: Uint8Array): { op: number; word: number; payload: Uint8Array } | null {
+  if (frame.length < 8 || frame[0] !== direction) return null;
+  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (dv.getUint16(2, true) !== frame.length - 8) return null;
+  return { op: frame[1]!, word: dv.getUint32(4, true), payload: frame.subarray(8) };
 }
 
 export interface Request {
@@ -87,36 +112,27 @@ export interface Request {
   data: Uint8Array;
 }
 
+export function encodeRequest(op: number, data: Uint8Array, chk = 0): Uint8Array {
+  return encodePacket(REQUEST, op, chk, data);
+}
+
 export function decodeRequest(frame: Uint8Array): Request | null {
-  if (frame.length < 8 || frame[0] !== 0x00) return null;
-  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const size = dv.getUint16(2, true);
-  if (size !== frame.length - 8) return null;
-  return { op: frame[1]!, checksum: dv.getUint32(4, true), data: frame.subarray(8) };
+  const p = decodePacket(REQUEST, frame);
+  return p && { op: p.op, checksum: p.word, data: p.payload };
 }
 
-/** A response: 0x01, op, u16 size, u32 value, body (data followed by the status bytes). */
-export function encodeResponse(op: number, value: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(8 + body.length);
-  const dv = new DataView(out.buffer);
-  out[0] = 0x01;
-  out[1] = op;
-  dv.setUint16(2, body.length, true);
-  dv.setUint32(4, value >>> 0, true);
-  out.set(body, 8);
-  return out;
-}
-
+/** A response's payload is its data followed by the status bytes (4 from the ROM, 2 from a stub). */
 export interface Response {
   op: number;
   value: number;
   body: Uint8Array;
 }
 
+export function encodeResponse(op: number, value: number, body: Uint8Array): Uint8Array {
+  return encodePacket(RESPONSE, op, value, body);
+}
+
 export function decodeResponse(frame: Uint8Array): Response | null {
-  if (frame.length < 8 || frame[0] !== 0x01) return null;
-  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const size = dv.getUint16(2, true);
-  if (size !== frame.length - 8) return null;
-  return { op: frame[1]!, value: dv.getUint32(4, true), body: frame.subarray(8) };
+  const p = decodePacket(RESPONSE, frame);
+  return p && { op: p.op, value: p.word, body: p.payload };
 }

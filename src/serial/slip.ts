@@ -1,3 +1,5 @@
+import { STUB_BLOCK } from './protocol.js';
+
 /** SLIP framing as used by the ESP ROM loader: 0xC0 delimits frames; 0xC0 → DB DC, 0xDB → DB DD inside. */
 export const SLIP_END = 0xc0;
 const SLIP_ESC = 0xdb;
@@ -69,7 +71,7 @@ export class SlipDecoder {
       } else if (b === SLIP_ESC) this.escaped = true;
       else this.buf.push(b);
       // A frame longer than any loader packet means we lost an END byte: resynchronise.
-      if (this.buf.length > 0x4000 + 64) {
+      if (this.buf.length > STUB_BLOCK + 64) {
         this.inFrame = false;
         this.buf = [];
       }

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MwwError } from '../errors.js';
+import { firmwareFiles } from '../esphome/compile.js';
+import { isChip } from '../micro/arena/index.js';
 import { readUserFile } from '../util/fs.js';
 import type { FlashRegion } from './flash.js';
 import { findIdentityText, headerChipId } from './image.js';
@@ -29,18 +31,17 @@ export function parseOffset(text: string): number {
   return n;
 }
 
-/** ESPHome's build output for a project directory: `.esphome/build/<name>/.pioenvs/<name>/`. */
-export function findEsphomeOutput(dir: string): { factory?: string; app?: string; name: string }[] {
+/** ESPHome's build output for each device built in a project directory (see esphome/compile.ts). */
+function findEsphomeOutput(dir: string): { factory?: string; app?: string; name: string }[] {
   const base = path.join(dir, '.esphome', 'build');
   if (!existsSync(base)) return [];
   const out: { factory?: string; app?: string; name: string }[] = [];
   for (const name of readdirSync(base).sort()) {
-    const env = path.join(base, name, '.pioenvs', name);
-    const factory = path.join(env, 'firmware.factory.bin');
-    const app = path.join(env, 'firmware.bin');
-    const f = existsSync(factory) ? factory : undefined;
-    const a = existsSync(app) ? app : undefined;
-    if (f || a) out.push({ name, factory: f, app: a });
+    const files = firmwareFiles(dir, name);
+    const pick = (file: string) => files.find((f) => path.basename(f) === file);
+    const factory = pick('firmware.factory.bin');
+    const app = pick('firmware.bin');
+    if (factory || app) out.push({ name, factory, app });
   }
   return out;
 }
@@ -58,8 +59,8 @@ function expectedFromBuild(dir: string, firmware: Uint8Array): { expected: Expec
   const idText = findIdentityText(firmware);
   if (idText) {
     try {
-      const chip = (JSON.parse(idText) as { chip?: string }).chip;
-      if (chip === 'esp32' || chip === 'esp32s3') expected.chip = chip;
+      const chip = (JSON.parse(idText) as { chip?: unknown }).chip;
+      if (typeof chip === 'string' && isChip(chip)) expected.chip = chip;
     } catch {
       /* the verifier reports a bad identity from the device's log */
     }

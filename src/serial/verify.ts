@@ -1,11 +1,12 @@
 import { MwwError } from '../errors.js';
+import type { Chip } from '../micro/arena/index.js';
 import type { Clock } from './clock.js';
 import { LineSplitter, parseLogLine } from './logline.js';
 import type { SerialTransport } from './transport/types.js';
 
-/** What the build says the device should report: from BUILD_DIR (see buildDir.ts). */
+/** What the build says the device should report: from BUILD_DIR (see target.ts). */
 export interface ExpectedBuild {
-  chip?: 'esp32' | 'esp32s3';
+  chip?: Chip;
   /** SHA-256 (lowercase hex) of every model file the build embedded, with its file name. */
   models?: { file: string; sha256: string }[];
 }
@@ -66,12 +67,7 @@ export function analyzeBootLog(rawLines: string[], expected: ExpectedBuild = {})
   for (const raw of rawLines) {
     const line = parseLogLine(raw);
     const text = line.text;
-    if (!report.bootError) {
-      for (const re of BOOT_ERRORS) {
-        const m = re.exec(text);
-        if (m) report.bootError ??= text.trim();
-      }
-    }
+    if (!report.bootError && BOOT_ERRORS.some((re) => re.test(text))) report.bootError = text.trim();
     const resize = /Failed to resize buffer\. Requested: (\d+), available (\d+)/.exec(text);
     if (resize) pendingResize = { requested: Number(resize[1]), available: Number(resize[2]) };
     if (line.tag === 'app') {
@@ -190,10 +186,15 @@ export class BootLogReader {
   async result(): Promise<BootReport> {
     const { clock } = this.opts;
     const deadline = clock.now() + (this.opts.timeoutMs ?? 15000);
+    let analyzed = -1;
     try {
       for (;;) {
-        const report = analyzeBootLog(this.lines, this.opts.expected);
-        if (report.complete) return report;
+        // Data arrives in small chunks: only a new complete line can change the verdict.
+        if (this.lines.length !== analyzed) {
+          analyzed = this.lines.length;
+          const report = analyzeBootLog(this.lines, this.opts.expected);
+          if (report.complete) return report;
+        }
         if (this.gone) throw new MwwError('io', `${this.transport.info.path}: the port disappeared while reading the boot log (${this.gone})`);
         const left = deadline - clock.now();
         if (left <= 0) {

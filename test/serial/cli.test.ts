@@ -125,7 +125,7 @@ describe('serial port errors', () => {
 
   it('usage errors', async () => {
     expect((await runCli(['flash'])).stderr).toContain('expected PORT');
-    expect((await runCli(['flash', '/dev/x', '.', '--before', 'sometimes'])).stderr).toContain('--before sometimes: expected default or no-reset');
+    expect((await runCli(['flash', '/dev/x', '.', '--before', 'sometimes'])).stderr).toContain('--before must be one of default, no-reset, got "sometimes"');
     const dir = makeBuildDir('esp32', []);
     expect((await runCli(['flash', '/dev/x', dir, '--offset', '0x1000'])).stderr).toContain('--offset applies to a single .bin file');
   });

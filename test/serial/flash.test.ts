@@ -69,6 +69,7 @@ describeShared('flash + verify against the virtual board', () => {
   });
 
   it('the same model loads on esp32 (min 18660 ≤ 26080)', async () => {
+    expect(JSON.parse(readFileSync(sharedPath('golden', 'arena.json'), 'utf8')).models.okay_nabu.esp32.min_arena).toBeLessThanOrEqual(26080);
     const models = [okayNabu(26080)];
     const { factory } = images('esp32', models);
     const { report } = await flashAndVerify({ chip: 'esp32', data: factory, offset: 0, models });

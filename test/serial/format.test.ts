@@ -47,6 +47,23 @@ describe('TEST images', () => {
       const app = buildTestApp({ chip, identity: { v: 1, mww: '0.1.0', chip: id, esphome: '2025.11.0', models: [] } });
       expect(app[0]).toBe(0xe9);
       expect(headerChipId(app)).toBe(chip.imageChipId);
+      // Independent of parseImage, from the format as documented (serial-protocol.md; esptool's IMAGE_CHIP_ID:
+      // ESP32 0, ESP32-S3 9): header bytes, segments walked by hand, XOR checksum seeded 0xEF ending a 16-byte
+      // block, and the SHA-256 of everything before it appended.
+      const dv = new DataView(app.buffer, app.byteOffset, app.byteLength);
+      expect(dv.getUint16(12, true)).toBe(id === 'esp32' ? 0 : 9);
+      expect(app[23]).toBe(1);
+      let pos = 24;
+      let xor = 0xef;
+      for (let i = 0; i < app[1]!; i++) {
+        const len = dv.getUint32(pos + 4, true);
+        for (const b of app.subarray(pos + 8, pos + 8 + len)) xor ^= b;
+        pos += 8 + len;
+      }
+      const chkAt = (Math.floor(pos / 16) + 1) * 16 - 1;
+      expect(app[chkAt]).toBe(xor);
+      expect(app.length).toBe(chkAt + 1 + 32);
+      expect(Buffer.from(app.subarray(chkAt + 1)).equals(createHash('sha256').update(app.subarray(0, chkAt + 1)).digest())).toBe(true);
       const p = parseImage(app);
       if (isProblem(p)) throw new Error(p.reason);
       expect(p.checksumComputed).toBe(p.checksumStored);

@@ -7,7 +7,8 @@ import { listPorts } from '../../serial/transport/list.js';
 import { openPort } from '../../serial/transport/open.js';
 import { isUsbSerialJtag, type SerialTransport } from '../../serial/transport/types.js';
 import { BootLogReader, type BootReport } from '../../serial/verify.js';
-import { num } from '../args.js';
+import { isChip } from '../../micro/arena/index.js';
+import { num, oneOf, str } from '../args.js';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -51,15 +52,14 @@ const command: Command = {
     }
     const [port, what = '.', ...extra] = args.positionals;
     if (!port || extra.length) throw new MwwError('usage', `expected PORT and at most one BUILD_DIR or FILE.bin\n\n${this.usage}`);
-    const chip = args.values.chip as string | undefined;
-    if (chip !== undefined && chip !== 'esp32' && chip !== 'esp32s3') throw new MwwError('usage', `--chip ${chip}: mww flashes esp32 and esp32s3`);
-    const before = (args.values.before as string | undefined) ?? 'default';
-    if (before !== 'default' && before !== 'no-reset') throw new MwwError('usage', `--before ${before}: expected default or no-reset`);
+    const chip = str(args, 'chip');
+    if (chip !== undefined && !isChip(chip)) throw new MwwError('usage', `--chip ${chip}: mww flashes esp32 and esp32s3`);
+    const before = oneOf(args, 'before', ['default', 'no-reset'] as const, 'default');
     const baud = num(args, 'baud', { integer: true, min: 9600, max: 2_000_000, what: 'a baud rate such as 115200 or 921600' }) ?? 460800;
     const timeoutS = num(args, 'timeout', { min: 0, exclusiveMin: true, what: 'a number of seconds' }) ?? 20;
     const verify = args.values['no-verify'] !== true;
 
-    const target = await resolveFlashTarget(what, args.values.offset as string | undefined);
+    const target = await resolveFlashTarget(what, str(args, 'offset'));
     const transport: SerialTransport = await openPort(port, { baudRate: 115200 });
     let result: FlashResult;
     let reader: BootLogReader | null = null;
@@ -68,7 +68,7 @@ const command: Command = {
     try {
       result = await flashRegions(transport, target.regions, {
         clock: realClock,
-        chip: chip as 'esp32' | 'esp32s3' | undefined,
+        chip,
         baud,
         before,
         warn: (m) => out.warn(m),

@@ -3,16 +3,17 @@ import type { Output } from '../output.js';
 import { MwwError } from '../../errors.js';
 import { HilSimBoard, attachToPort } from '../../hil/sim-board.js';
 import { simModelsFromFiles } from '../../hil/virtual.js';
-import { SUPPORTED_TARGETS, type EspNnVersion } from '../../micro/arena/index.js';
+import { DEFAULT_ESP_NN, ESP_NN_VERSIONS } from '../../micro/arena/targets.js';
 import { chipById } from '../../serial/chips/index.js';
 import { realClock } from '../../serial/clock.js';
 import { VirtualBoard } from '../../serial/sim/board.js';
-import { FaultInjector, type FaultKind, type FaultPlan } from '../../serial/sim/faults.js';
+import { FaultInjector, FaultyChannel, type FaultKind, type FaultPlan } from '../../serial/sim/faults.js';
 import { arenaLoadCheck } from '../../serial/sim/modelLoad.js';
 import { parseOffset } from '../../serial/target.js';
 import { openPort } from '../../serial/transport/open.js';
+import type { SerialTransport } from '../../serial/transport/types.js';
 import { readUserFile } from '../../util/fs.js';
-import { noExtraPositionals, num } from '../args.js';
+import { noExtraPositionals, num, oneOf, str } from '../args.js';
 
 /** `--fault corrupt:to-device:5000` etc.: kind, direction, byte position (and for stall, milliseconds). */
 function parseFault(text: string): FaultPlan {
@@ -30,12 +31,27 @@ function parseFault(text: string): FaultPlan {
   return { kind: kind as FaultKind, direction, after: Number(after), stallMs: extra ? Number(extra) : undefined };
 }
 
+/** Resolves on Ctrl-C, when the port goes away, after `timeoutS`, or when `stop()` is called. */
+function untilStopped(port: SerialTransport, timeoutS: number | undefined): { stopped: Promise<void>; stop: () => void } {
+  let stop = (): void => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = () => {
+      process.off('SIGINT', stop);
+      resolve();
+    };
+  });
+  process.once('SIGINT', stop);
+  port.onDisconnect(stop);
+  if (timeoutS !== undefined) setTimeout(stop, timeoutS * 1000).unref?.();
+  return { stopped, stop };
+}
+
 /**
  * `mww sim --hil`: a board in test mode (firmware/components/mww_hil) on the serial device, running the given
  * models with the host runtime, so `mww hil` on the other end of the line works without hardware.
  */
 async function runHilSim(args: ParsedArgs, out: Output, usage: string): Promise<number> {
-  const device = args.values.device as string | undefined;
+  const device = str(args, 'device');
   const models = (args.values.model as string[] | undefined) ?? [];
   if (!device) throw new MwwError('usage', `--device is required\n\n${usage}`);
   if (models.length === 0) throw new MwwError('usage', `--hil needs at least one --model (manifest .json or .tflite) for the virtual board to run\n\n${usage}`);
@@ -48,15 +64,7 @@ async function runHilSim(args: ParsedArgs, out: Output, usage: string): Promise<
   const port = await openPort(device, { baudRate });
   const detach = attachToPort(board, port);
   out.info(`virtual board in HIL test mode on ${device} at ${baudRate} baud, models ${simModels.map((m) => m.id).join(', ')}; Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    port.onDisconnect(stop);
-    if (timeout !== undefined) setTimeout(stop, timeout * 1000).unref?.();
-  });
+  await untilStopped(port, timeout).stopped;
   detach();
   await port.close().catch(() => {});
   const status = board.status();
@@ -108,16 +116,14 @@ const command: Command = {
     if (args.values.hil === true) return runHilSim(args, out, this.usage);
     if (args.values.model !== undefined || args.values.baud !== undefined) throw new MwwError('usage', `--model and --baud belong to the test mode: add --hil\n\n${this.usage}`);
     noExtraPositionals(args, this.usage);
-    const chipName = args.values.chip as string | undefined;
-    const device = args.values.device as string | undefined;
+    const chipName = str(args, 'chip');
+    const device = str(args, 'device');
     if (!chipName || !device) throw new MwwError('usage', `--chip and --device are required\n\n${this.usage}`);
     const timeout = num(args, 'timeout', { min: 0, exclusiveMin: true, what: 'a number of seconds' });
     const chip = chipById(chipName);
-    const espNn = ((args.values['esp-nn'] as string | undefined) ?? '1.1.2') as EspNnVersion;
-    if (!SUPPORTED_TARGETS.some((t) => t.espNn === espNn)) throw new MwwError('usage', `--esp-nn ${espNn}: expected one of ${[...new Set(SUPPORTED_TARGETS.map((t) => t.espNn))].join(', ')}`);
+    const espNn = oneOf(args, 'esp-nn', ESP_NN_VERSIONS, DEFAULT_ESP_NN);
     const arena = num(args, 'arena', { integer: true, min: 1, what: 'a whole number of bytes' });
-    const start = (args.values.start as string | undefined) ?? 'rom';
-    if (start !== 'rom' && start !== 'app') throw new MwwError('usage', `--start ${start}: expected rom or app`);
+    const start = oneOf(args, 'start', ['rom', 'app'] as const, 'rom');
     const initialFlash: { offset: number; data: Uint8Array }[] = [];
     for (const spec of (args.values.flash as string[] | undefined) ?? []) {
       const at = spec.lastIndexOf('@');
@@ -134,30 +140,17 @@ const command: Command = {
       startIn: start,
     });
     const port = await openPort(device, { baudRate: 115200 });
-    let stalled = false;
-    board.attach((bytes) => {
-      const fx = faults.apply('from-device', bytes);
-      if (fx.stallMs > 0) stalled = true;
-      if (!stalled && fx.bytes.length) void port.write(fx.bytes).catch(() => {});
-      if (fx.disconnect) void port.close();
-    });
-    port.onData((bytes) => {
-      const fx = faults.apply('to-device', bytes);
-      if (fx.stallMs > 0) stalled = true;
-      if (!stalled) board.receive(fx.bytes);
-      if (fx.disconnect) void port.close();
-    });
+    const { stopped, stop } = untilStopped(port, timeout);
+    // The disconnect fault closes our end of the line, which ends the run like the other end going away.
+    const channel = (direction: 'to-device' | 'from-device', deliver: (bytes: Uint8Array) => void) =>
+      new FaultyChannel({ direction, faults, clock: realClock, deliver, disconnect: () => void port.close().finally(() => stop()) });
+    const toHost = channel('from-device', (bytes) => void port.write(bytes).catch(() => {}));
+    const toBoard = channel('to-device', (bytes) => board.receive(bytes));
+    board.attach((bytes) => toHost.send(bytes, board.baudRate));
+    port.onData((bytes) => toBoard.send(bytes, port.baudRate));
     out.info(`virtual ${chip.name} on ${device} (${start === 'rom' ? 'waiting for download' : 'booted from flash'}); Ctrl-C to stop`);
     board.powerOn();
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      port.onDisconnect(stop);
-      if (timeout !== undefined) setTimeout(stop, timeout * 1000).unref?.();
-    });
+    await stopped;
     await port.close().catch(() => {});
     out.result({ chip: chip.id, device, boots: board.boots });
     out.line(`stopped (${board.boots.rom} loader boots, ${board.boots.app} app boots)`);

@@ -20,7 +20,9 @@ const OTHER_MAGIC: Record<number, string> = {
   0x2ce0806f: 'ESP32-C6',
   0xd7b73e80: 'ESP32-H2',
 };
-const OTHER_IMAGE_IDS: Record<number, string> = {
+/** ESP chip ids: the image header's u16 at byte 12 and GET_SECURITY_INFO's chip_id field are the same number
+ *  (esptool detect_chip compares the latter with IMAGE_CHIP_ID). */
+const OTHER_CHIP_IDS: Record<number, string> = {
   2: 'ESP32-S2',
   5: 'ESP32-C3',
   12: 'ESP32-C2',
@@ -28,7 +30,6 @@ const OTHER_IMAGE_IDS: Record<number, string> = {
   16: 'ESP32-H2',
   18: 'ESP32-P4',
 };
-const OTHER_SECURITY_IDS: Record<number, string> = { 2: 'ESP32-S2', 5: 'ESP32-C3', 12: 'ESP32-C2', 13: 'ESP32-C6', 16: 'ESP32-H2', 18: 'ESP32-P4' };
 
 export function chipById(id: string): ChipSpec {
   const c = CHIPS.find((x) => x.id === id.toLowerCase().replace(/-/g, ''));
@@ -41,10 +42,10 @@ export function chipByMagic(magic: number): ChipSpec | string {
 }
 
 export function chipBySecurityId(id: number): ChipSpec | string {
-  return CHIPS.find((c) => c.securityInfo && c.imageChipId === id) ?? OTHER_SECURITY_IDS[id] ?? `an unknown chip (chip id ${id})`;
+  return CHIPS.find((c) => c.securityInfo && c.imageChipId === id) ?? OTHER_CHIP_IDS[id] ?? `an unknown chip (chip id ${id})`;
 }
 
 /** The name of the chip an image header's chip id stands for. */
 export function imageChipName(id: number): string {
-  return CHIPS.find((c) => c.imageChipId === id)?.name ?? OTHER_IMAGE_IDS[id] ?? `chip id ${id}`;
+  return CHIPS.find((c) => c.imageChipId === id)?.name ?? OTHER_CHIP_IDS[id] ?? `chip id ${id}`;
 }

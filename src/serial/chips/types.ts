@@ -1,7 +1,9 @@
+import type { Chip } from '../../micro/arena/index.js';
+
 /** What the flasher, the image checks and the virtual board need to know about one chip. */
 export interface ChipSpec {
   /** mww's name (as in `--chip` and the identity line). */
-  id: 'esp32' | 'esp32s3';
+  id: Chip;
   /** Human name as Espressif writes it. */
   name: string;
   /** Chip id in the application image header (u16 at byte 12). */

@@ -8,9 +8,10 @@
  * .tflite bytes. The "code" segments are filler bytes; nothing here would run on silicon.
  */
 import { createHash } from 'node:crypto';
-import { checksum, concat } from '../protocol.js';
-import { HEADER_SIZE, IDENTITY_MARKER, IMAGE_MAGIC } from '../image.js';
+import { CHECKSUM_SEED, checksum, concat } from '../protocol.js';
+import { HEADER_AT, HEADER_SIZE, IDENTITY_MARKER, IMAGE_MAGIC, checksumOffset } from '../image.js';
 import type { ChipSpec } from '../chips/index.js';
+import type { Chip } from '../../micro/arena/index.js';
 
 export interface IdentityModel {
   id: string;
@@ -22,7 +23,7 @@ export interface IdentityModel {
 export interface Identity {
   v: 1;
   mww: string;
-  chip: 'esp32' | 'esp32s3';
+  chip: Chip;
   esphome: string;
   models: IdentityModel[];
 }
@@ -48,15 +49,15 @@ export function assembleImage(opts: AppImageOptions): Uint8Array {
   const header = new Uint8Array(HEADER_SIZE);
   const dv = new DataView(header.buffer);
   header[0] = IMAGE_MAGIC;
-  header[1] = opts.segments.length;
-  header[2] = opts.flashMode ?? 2;
-  header[3] = opts.flashSizeFreq ?? 0x20;
-  dv.setUint32(4, opts.entry ?? opts.chip.iromAddress + 0x100, true);
-  header[8] = 0xee; // wp pin: not used
-  dv.setUint16(12, opts.chip.imageChipId, true);
-  header[23] = opts.hashAppended === false ? 0 : 1;
+  header[HEADER_AT.segmentCount] = opts.segments.length;
+  header[HEADER_AT.flashMode] = opts.flashMode ?? 2;
+  header[HEADER_AT.flashSizeFreq] = opts.flashSizeFreq ?? 0x20;
+  dv.setUint32(HEADER_AT.entry, opts.entry ?? opts.chip.iromAddress + 0x100, true);
+  header[HEADER_AT.wpPin] = 0xee; // not used
+  dv.setUint16(HEADER_AT.chipId, opts.chip.imageChipId, true);
+  header[HEADER_AT.hashAppended] = opts.hashAppended === false ? 0 : 1;
   const parts: Uint8Array[] = [header];
-  let chk = 0xef;
+  let chk = CHECKSUM_SEED;
   for (const s of opts.segments) {
     // Segment lengths are 4-byte multiples in real images.
     const data = s.data.length % 4 === 0 ? s.data : concat(s.data, new Uint8Array(4 - (s.data.length % 4)));
@@ -67,8 +68,7 @@ export function assembleImage(opts: AppImageOptions): Uint8Array {
     chk = checksum(data, chk);
   }
   let body = concat(...parts);
-  const pad = 15 - (body.length % 16);
-  body = concat(body, new Uint8Array(pad), Uint8Array.of(chk));
+  body = concat(body, new Uint8Array(checksumOffset(body.length) - body.length), Uint8Array.of(chk));
   if (opts.hashAppended === false) return body;
   return concat(body, createHash('sha256').update(body).digest());
 }

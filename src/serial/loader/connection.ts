@@ -12,15 +12,7 @@ export class FrameConnection {
   private waiter: (() => void) | null = null;
   private textBuf = '';
   private gone: string | null = null;
-  private decoder = new SlipDecoder(
-    (f) => {
-      this.frames.push(f);
-      this.wake();
-    },
-    (t) => {
-      this.textBuf = (this.textBuf + Buffer.from(t).toString('latin1')).slice(-8192);
-    },
-  );
+  private decoder = this.newDecoder();
   private offData: () => void;
   private offDisc: () => void;
 
@@ -53,7 +45,11 @@ export class FrameConnection {
   flushInput(): void {
     this.frames = [];
     this.textBuf = '';
-    this.decoder = new SlipDecoder(
+    this.decoder = this.newDecoder();
+  }
+
+  private newDecoder(): SlipDecoder {
+    return new SlipDecoder(
       (f) => {
         this.frames.push(f);
         this.wake();

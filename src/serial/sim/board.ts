@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { inflateSync, constants as zc } from 'node:zlib';
 import type { ChipSpec } from '../chips/index.js';
 import type { Clock } from '../clock.js';
-import { Op, SYNC_VALUE, checksum, concat, decodeRequest, encodeResponse } from '../protocol.js';
+import { Op, RomErr, SYNC_VALUE, checksum, concat, decodeRequest, encodeResponse } from '../protocol.js';
 import { SlipDecoder, slipEncode } from '../slip.js';
 import type { Signals } from '../transport/types.js';
 import { bootLog, type ModelLoadCheck } from './boot.js';
@@ -36,10 +36,6 @@ export const EN_RISE_MS = 5;
 /** Both DTR/RTS circuits: EN is low (chip held in reset) for DTR=0 RTS=1; GPIO0 is low for DTR=1 RTS=0. */
 const inReset = (x: Signals) => x.rts && !x.dtr;
 const io0Low = (x: Signals) => x.dtr && !x.rts;
-const ERR_INVALID = 0x05;
-const ERR_FAILED = 0x06;
-const ERR_CRC = 0x07;
-const ERR_DEFLATE = 0x0b;
 
 interface Transfer {
   kind: 'flash' | 'defl' | 'mem';
@@ -49,7 +45,6 @@ interface Transfer {
   blockSize: number;
   nextSeq: number;
   compressed: Uint8Array[];
-  done: boolean;
 }
 
 /**
@@ -63,7 +58,7 @@ export class VirtualBoard implements BoardEndpoint {
   mode: BoardMode = 'off';
   private baud = ROM_BAUD;
   private send: (bytes: Uint8Array) => void = () => {};
-  private decoder: SlipDecoder;
+  private decoder = this.newDecoder();
   private transfer: Transfer | null = null;
   private signals: Signals = { dtr: false, rts: false };
   private jtagDownloadLatch = false;
@@ -83,7 +78,6 @@ export class VirtualBoard implements BoardEndpoint {
     for (const r of opts.initialFlash ?? []) this.flash.set(r.data, r.offset);
     this.circuit = opts.resetCircuit ?? 'classic';
     this.registers = new ChipRegisters(this.chip, this.flash.length, () => this.baud);
-    this.decoder = new SlipDecoder((f) => this.onFrame(f));
   }
 
   get baudRate(): number {
@@ -135,7 +129,7 @@ export class VirtualBoard implements BoardEndpoint {
   boot(into: 'rom' | 'app'): void {
     this.baud = ROM_BAUD;
     this.transfer = null;
-    this.decoder = new SlipDecoder((f) => this.onFrame(f));
+    this.decoder = this.newDecoder();
     if (into === 'rom') {
       this.mode = 'rom';
       this.boots.rom++;
@@ -146,6 +140,10 @@ export class VirtualBoard implements BoardEndpoint {
     this.boots.app++;
     const log = bootLog(this.chip, this.flash, this.opts.loadCheck);
     this.print(this.opts.appLog === 'usb-only' && log.appFrom !== null ? log.lines.slice(0, log.appFrom) : log.lines);
+  }
+
+  private newDecoder(): SlipDecoder {
+    return new SlipDecoder((f) => this.onFrame(f));
   }
 
   private print(lines: string[]): void {
@@ -164,7 +162,7 @@ export class VirtualBoard implements BoardEndpoint {
     if (!req) {
       // A frame whose length field disagrees with its size: the ROM answers "invalid message" when it can
       // still read the command byte.
-      if (frame.length >= 2 && frame[0] === 0x00) this.reply(frame[1]!, 0, undefined, ERR_INVALID);
+      if (frame.length >= 2 && frame[0] === 0x00) this.reply(frame[1]!, 0, undefined, RomErr.INVALID_MESSAGE);
       return;
     }
     const dv = new DataView(req.data.buffer, req.data.byteOffset, req.data.byteLength);
@@ -172,7 +170,7 @@ export class VirtualBoard implements BoardEndpoint {
     const stub = this.mode === 'stub';
     switch (req.op) {
       case Op.SYNC: {
-        if (req.data.length !== 36 || req.data[0] !== 0x07 || req.data[3] !== 0x20) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        if (req.data.length !== 36 || req.data[0] !== 0x07 || req.data[3] !== 0x20) return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
         if (stub) return this.reply(req.op, 0);
         for (let i = 0; i < 8; i++) this.reply(req.op, SYNC_VALUE);
         return;
@@ -181,12 +179,12 @@ export class VirtualBoard implements BoardEndpoint {
         return this.reply(req.op, this.registers.read(word(0)));
       case Op.WRITE_REG: {
         // address, value, mask, delay_us — optionally repeated (esptool packs several writes in one command).
-        if (req.data.length === 0 || req.data.length % 16) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        if (req.data.length === 0 || req.data.length % 16) return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
         for (let i = 0; i < req.data.length / 16; i++) this.registers.write(word(i * 4), word(i * 4 + 1), word(i * 4 + 2));
         return this.reply(req.op, 0);
       }
       case Op.GET_SECURITY_INFO: {
-        if (!this.chip.securityInfo) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        if (!this.chip.securityInfo) return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
         const info = new Uint8Array(20);
         new DataView(info.buffer).setUint32(12, this.chip.imageChipId, true);
         return this.reply(req.op, 0, info);
@@ -196,7 +194,7 @@ export class VirtualBoard implements BoardEndpoint {
         return this.reply(req.op, 0);
       case Op.CHANGE_BAUDRATE: {
         const newBaud = word(0);
-        if (newBaud < 9600 || newBaud > 5_000_000) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        if (newBaud < 9600 || newBaud > 5_000_000) return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
         this.reply(req.op, 0);
         this.baud = newBaud; // the answer above still leaves at the old rate
         return;
@@ -206,17 +204,17 @@ export class VirtualBoard implements BoardEndpoint {
       case Op.MEM_BEGIN: {
         const words = req.data.length / 4;
         const wantWords = req.op !== Op.MEM_BEGIN && !stub && this.chip.romBeginHasEncryptedWord ? 5 : 4;
-        if (words !== wantWords) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        if (words !== wantWords) return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
         const [size, blocks, blockSize, offset] = [word(0), word(1), word(2), word(3)];
         const kind = req.op === Op.MEM_BEGIN ? 'mem' : req.op === Op.FLASH_BEGIN ? 'flash' : 'defl';
         if (kind !== 'mem') {
-          if (offset + size > this.flash.length) return this.reply(req.op, 0, undefined, ERR_FAILED);
+          if (offset + size > this.flash.length) return this.reply(req.op, 0, undefined, RomErr.FAILED);
           // Erase whole 4 KiB sectors covering the region (the real ROM erases as it goes; same result).
           const from = offset - (offset % 0x1000);
           const to = Math.min(this.flash.length, Math.ceil((offset + size) / 0x1000) * 0x1000);
           this.flash.fill(0xff, from, to);
         }
-        this.transfer = { kind, offset, size, blocks, blockSize, nextSeq: 0, compressed: [], done: false };
+        this.transfer = { kind, offset, size, blocks, blockSize, nextSeq: 0, compressed: [] };
         return this.reply(req.op, 0);
       }
       case Op.FLASH_DATA:
@@ -232,7 +230,7 @@ export class VirtualBoard implements BoardEndpoint {
       }
       case Op.MEM_END: {
         const t = this.transfer;
-        if (!t || t.kind !== 'mem') return this.reply(req.op, 0, undefined, ERR_FAILED);
+        if (!t || t.kind !== 'mem') return this.reply(req.op, 0, undefined, RomErr.FAILED);
         this.reply(req.op, 0);
         this.transfer = null;
         if (word(0) === 0 && word(1) !== 0) {
@@ -244,25 +242,25 @@ export class VirtualBoard implements BoardEndpoint {
       }
       case Op.SPI_FLASH_MD5: {
         const [addr, size] = [word(0), word(1)];
-        if (addr + size > this.flash.length) return this.reply(req.op, 0, undefined, ERR_FAILED);
+        if (addr + size > this.flash.length) return this.reply(req.op, 0, undefined, RomErr.FAILED);
         const md5 = createHash('md5').update(this.flash.subarray(addr, addr + size)).digest();
         return this.reply(req.op, 0, stub ? md5 : Buffer.from(md5.toString('hex'), 'ascii'));
       }
       case Op.ERASE_FLASH:
-        if (!stub) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        if (!stub) return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
         this.flash.fill(0xff);
         return this.reply(req.op, 0);
       case Op.ERASE_REGION: {
-        if (!stub) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        if (!stub) return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
         const [addr, size] = [word(0), word(1)];
-        if (addr % 0x1000 || size % 0x1000 || addr + size > this.flash.length) return this.reply(req.op, 0, undefined, ERR_FAILED);
+        if (addr % 0x1000 || size % 0x1000 || addr + size > this.flash.length) return this.reply(req.op, 0, undefined, RomErr.FAILED);
         this.flash.fill(0xff, addr, addr + size);
         return this.reply(req.op, 0);
       }
       case Op.READ_FLASH: {
-        if (!stub) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        if (!stub) return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
         const [addr, size, packet] = [word(0), word(1), word(2)];
-        if (addr + size > this.flash.length || packet === 0) return this.reply(req.op, 0, undefined, ERR_FAILED);
+        if (addr + size > this.flash.length || packet === 0) return this.reply(req.op, 0, undefined, RomErr.FAILED);
         this.reply(req.op, 0);
         // The stub streams data packets (the host acknowledges them; this board does not wait for the acks),
         // then the raw MD5 of the whole range.
@@ -272,27 +270,27 @@ export class VirtualBoard implements BoardEndpoint {
         return;
       }
       case Op.RUN_USER_CODE:
-        if (!stub) return this.reply(req.op, 0, undefined, ERR_INVALID);
+        if (!stub) return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
         this.boot('app');
         return;
       default:
-        return this.reply(req.op, 0, undefined, ERR_INVALID);
+        return this.reply(req.op, 0, undefined, RomErr.INVALID_MESSAGE);
     }
   }
 
   private onData(op: number, data: Uint8Array, chk: number): void {
     const t = this.transfer;
     const want = op === Op.FLASH_DATA ? 'flash' : op === Op.FLASH_DEFL_DATA ? 'defl' : 'mem';
-    if (!t || t.kind !== want || data.length < 16) return this.reply(op, 0, undefined, ERR_FAILED);
+    if (!t || t.kind !== want || data.length < 16) return this.reply(op, 0, undefined, RomErr.FAILED);
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const len = dv.getUint32(0, true);
     const seq = dv.getUint32(4, true);
     const payload = data.subarray(16);
-    if (len !== payload.length) return this.reply(op, 0, undefined, ERR_INVALID);
-    if (checksum(payload) !== (chk & 0xff)) return this.reply(op, 0, undefined, ERR_CRC);
+    if (len !== payload.length) return this.reply(op, 0, undefined, RomErr.INVALID_MESSAGE);
+    if (checksum(payload) !== (chk & 0xff)) return this.reply(op, 0, undefined, RomErr.BAD_CRC);
     // A repeated block whose acknowledgement was lost: acknowledge again without applying it twice.
     if (seq < t.nextSeq) return this.reply(op, 0);
-    if (seq !== t.nextSeq || seq >= t.blocks) return this.reply(op, 0, undefined, ERR_FAILED);
+    if (seq !== t.nextSeq || seq >= t.blocks) return this.reply(op, 0, undefined, RomErr.FAILED);
     t.nextSeq++;
     if (t.kind === 'flash') {
       const at = t.offset + seq * t.blockSize;
@@ -304,11 +302,10 @@ export class VirtualBoard implements BoardEndpoint {
         try {
           raw = inflateSync(concat(...t.compressed), { finishFlush: zc.Z_SYNC_FLUSH });
         } catch {
-          return this.reply(op, 0, undefined, ERR_DEFLATE);
+          return this.reply(op, 0, undefined, RomErr.DEFLATE);
         }
-        if (raw.length > t.size) return this.reply(op, 0, undefined, ERR_DEFLATE);
+        if (raw.length > t.size) return this.reply(op, 0, undefined, RomErr.DEFLATE);
         this.flash.set(raw, t.offset);
-        t.done = true;
       }
     }
     return this.reply(op, 0);

@@ -1,5 +1,5 @@
 import type { ChipSpec } from '../chips/index.js';
-import { findIdentityText, findTfliteOffsets, isProblem, parseImage } from '../image.js';
+import { IDENTITY_MARKER, findIdentityText, findTfliteOffsets, isProblem, parseImage } from '../image.js';
 import { PARTITION_TABLE_OFFSET, PARTITION_TABLE_SIZE, parsePartitionTable } from '../partitions.js';
 
 /** How a model fares when micro_wake_word allocates its tensors in the configured arena. */
@@ -89,14 +89,15 @@ function appLog(chip: ChipSpec, image: Uint8Array, check: ModelLoadCheck): strin
     esphomeLine('C', 'safe_mode', 79, 'There have been 0 suspected unsuccessful boot attempts'),
     esphomeLine('I', 'app', 29, 'Running through setup()...'),
   ];
-  if (idText) out.push(esphomeLine('I', 'mww', 42, `mww-identity ${idText}`));
+  // The glue logs its identity in setup() and again in dump_config() (docs/device-log.md).
+  if (idText) out.push(esphomeLine('I', 'mww', 42, `${IDENTITY_MARKER}${idText}`));
   out.push(esphomeLine('I', 'app', 100, 'setup() finished successfully!'), esphomeLine('I', 'app', 62, `ESPHome version ${version} compiled on Jan  1 2025, 00:00:00`));
   const models = Array.isArray(identity.models) ? identity.models : [];
   if (models.length > 0) {
     out.push(esphomeLine('C', 'micro_wake_word', 51, 'microWakeWord:'), esphomeLine('C', 'micro_wake_word', 52, '  models:'));
     for (const m of models) out.push(esphomeLine('C', 'micro_wake_word', 15, `    - Wake Word: ${String(m.wakeWord ?? m.id)}`));
   }
-  if (idText) out.push(esphomeLine('I', 'mww', 42, `mww-identity ${idText}`));
+  if (idText) out.push(esphomeLine('I', 'mww', 42, `${IDENTITY_MARKER}${idText}`));
   const offsets = findTfliteOffsets(image);
   models.forEach((m, i) => {
     const id = String(m.id);

@@ -6,6 +6,8 @@
  * - disconnect: at byte `after` the port goes away (cable pulled, board re-enumerated).
  * Byte positions count the bytes travelling in `direction`.
  */
+import type { Clock } from '../clock.js';
+
 export type FaultKind = 'corrupt' | 'drop' | 'stall' | 'disconnect';
 export type Direction = 'to-device' | 'from-device';
 
@@ -79,5 +81,52 @@ export class FaultInjector {
       }
     }
     return { bytes, stallMs, disconnect };
+  }
+}
+
+export interface ChannelOptions {
+  direction: Direction;
+  faults: FaultInjector;
+  clock: Clock;
+  /** Delay bytes by their time on the wire (10 bits per byte at the sender's baud rate). */
+  lineRate?: boolean;
+  /** Hand bytes to the receiving end (after the faults, the stall and the line time). */
+  deliver: (bytes: Uint8Array, senderBaud: number) => void;
+  /** The disconnect fault fired (after the bytes before it were delivered). */
+  disconnect: () => void;
+}
+
+/**
+ * One direction of a serial line through the fault injector: keeps byte order, waits out a stall (for ever when
+ * the device hangs) and the bytes' time on the wire, then delivers. Shared by the in-process VirtualLink and
+ * `mww sim --device`, so a fault means the same on both.
+ */
+export class FaultyChannel {
+  private queue: Promise<void> = Promise.resolve();
+  private lineFree = 0;
+
+  constructor(private readonly o: ChannelOptions) {}
+
+  send(input: Uint8Array, senderBaud: number): void {
+    const { clock } = this.o;
+    const fx = this.o.faults.apply(this.o.direction, input);
+    const ms = this.o.lineRate ? (fx.bytes.length * 10 * 1000) / senderBaud : 0;
+    const prev = this.queue;
+    this.queue = (async () => {
+      await prev;
+      if (fx.stallMs === Infinity) {
+        this.queue = new Promise(() => {}); // the device hangs: nothing more in this direction
+        return;
+      }
+      if (fx.stallMs > 0) await clock.sleep(fx.stallMs);
+      if (ms > 0) {
+        const start = Math.max(clock.now(), this.lineFree);
+        this.lineFree = start + ms;
+        await clock.sleep(this.lineFree - clock.now());
+      } else await new Promise<void>((r) => setImmediate(r));
+      clock.touch();
+      if (fx.bytes.length > 0) this.o.deliver(fx.bytes, senderBaud);
+      if (fx.disconnect) this.o.disconnect();
+    })();
   }
 }

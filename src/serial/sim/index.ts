@@ -5,14 +5,14 @@ import { VirtualBoard, type VirtualBoardOptions } from './board.js';
 import type { FaultPlan } from './faults.js';
 import { VirtualLink } from './link.js';
 import { arenaLoadCheck } from './modelLoad.js';
-import type { EspNnVersion } from '../../micro/arena/index.js';
+import type { Chip, EspNnVersion } from '../../micro/arena/index.js';
 
 export { VirtualBoard } from './board.js';
 export { VirtualLink } from './link.js';
 export type { FaultPlan, FaultKind } from './faults.js';
 
 export interface VirtualSetup {
-  chip: 'esp32' | 'esp32s3';
+  chip: Chip;
   clock: Clock;
   path?: string;
   espNn?: EspNnVersion;

@@ -2,7 +2,7 @@ import { MwwError } from '../../errors.js';
 import type { Clock } from '../clock.js';
 import type { PortInfo, SerialTransport, Signals } from '../transport/types.js';
 import { Listeners } from '../transport/listeners.js';
-import { FaultInjector, type Direction, type FaultPlan } from './faults.js';
+import { FaultInjector, FaultyChannel, type Direction, type FaultPlan } from './faults.js';
 
 /** What a virtual device needs from the line it sits on. */
 export interface BoardEndpoint {
@@ -38,8 +38,7 @@ export class VirtualLink implements SerialTransport {
   private signals: Signals = { dtr: false, rts: false };
   private data = new Listeners<[Uint8Array]>();
   private disc = new Listeners<[string]>();
-  private lineFree: Record<Direction, number> = { 'to-device': 0, 'from-device': 0 };
-  private queue: Record<Direction, Promise<void>> = { 'to-device': Promise.resolve(), 'from-device': Promise.resolve() };
+  private readonly channels: Record<Direction, FaultyChannel>;
   /** Bytes the host wrote, in total (for benchmarks and tests). */
   bytesWritten = 0;
 
@@ -49,6 +48,16 @@ export class VirtualLink implements SerialTransport {
   ) {
     this.info = { path: opts.info?.path ?? 'virtual', vendorId: opts.info?.vendorId ?? '10c4', productId: opts.info?.productId ?? 'ea60', manufacturer: opts.info?.manufacturer ?? 'mww virtual board' };
     this.faults = new FaultInjector(opts.faults ?? []);
+    const channel = (direction: Direction) =>
+      new FaultyChannel({
+        direction,
+        faults: this.faults,
+        clock: opts.clock,
+        lineRate: opts.lineRate,
+        deliver: (bytes, senderBaud) => this.deliver(direction, bytes, senderBaud),
+        disconnect: () => this.disconnect('the device disconnected during the transfer'),
+      });
+    this.channels = { 'to-device': channel('to-device'), 'from-device': channel('from-device') };
     board.attach((bytes) => this.transmit('from-device', bytes, this.board.baudRate));
   }
 
@@ -108,34 +117,15 @@ export class VirtualLink implements SerialTransport {
   }
 
   private transmit(direction: Direction, input: Uint8Array, senderBaud: number): void {
+    if (!this.gone) this.channels[direction].send(input, senderBaud);
+  }
+
+  private deliver(direction: Direction, bytes: Uint8Array, senderBaud: number): void {
     if (this.gone) return;
-    const fx = this.faults.apply(direction, input);
-    const clock = this.opts.clock;
-    const bytes = fx.bytes;
-    const lineMs = this.opts.lineRate ? (bytes.length * 10 * 1000) / senderBaud : 0;
-    const prev = this.queue[direction];
-    this.queue[direction] = (async () => {
-      await prev;
-      if (fx.stallMs === Infinity) {
-        this.queue[direction] = new Promise(() => {}); // the device hangs: nothing more in this direction
-        return;
-      }
-      if (fx.stallMs > 0) await clock.sleep(fx.stallMs);
-      if (lineMs > 0) {
-        const start = Math.max(clock.now(), this.lineFree[direction]);
-        this.lineFree[direction] = start + lineMs;
-        await clock.sleep(this.lineFree[direction] - clock.now());
-      } else await new Promise<void>((r) => setImmediate(r));
-      if (this.gone) return;
-      clock.touch();
-      if (bytes.length > 0) {
-        const receiverBaud = direction === 'to-device' ? this.board.baudRate : this.baud;
-        const out = receiverBaud === senderBaud ? bytes : garble(bytes);
-        if (direction === 'to-device') this.board.receive(out);
-        else if (this.openFlag) this.data.emit(out);
-      }
-      if (fx.disconnect) this.disconnect('the device disconnected during the transfer');
-    })();
+    const receiverBaud = direction === 'to-device' ? this.board.baudRate : this.baud;
+    const out = receiverBaud === senderBaud ? bytes : garble(bytes);
+    if (direction === 'to-device') this.board.receive(out);
+    else if (this.openFlag) this.data.emit(out);
   }
 }
 

@@ -1,5 +1,5 @@
 import { readModel } from '../../tflite/reader.js';
-import { arenaAt, type EspNnVersion } from '../../micro/arena/index.js';
+import { DEFAULT_ESP_NN, arenaAt, type EspNnVersion } from '../../micro/arena/index.js';
 import type { ModelLoadCheck } from './boot.js';
 
 /**
@@ -7,7 +7,7 @@ import type { ModelLoadCheck } from './boot.js';
  * AllocateTensors succeeds in the configured tensor_arena_size on this chip (and esp-nn version, which changes
  * the ESP32-S3 scratch buffers). Failure carries TFLM's requested/available numbers.
  */
-export function arenaLoadCheck(espNn: EspNnVersion = '1.1.2'): ModelLoadCheck {
+export function arenaLoadCheck(espNn: EspNnVersion = DEFAULT_ESP_NN): ModelLoadCheck {
   return (bytes, arena, chip) => {
     let model;
     try {

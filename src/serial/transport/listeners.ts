@@ -8,7 +8,4 @@ export class Listeners<T extends unknown[]> {
   emit(...args: T): void {
     for (const fn of [...this.set]) fn(...args);
   }
-  get size(): number {
-    return this.set.size;
-  }
 }

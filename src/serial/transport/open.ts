@@ -22,7 +22,7 @@ export interface OpenPortOptions {
  * The transport for a port path (virtual ports first), not opened yet, with its USB identity when the system
  * lists it (the flasher and esptool-js pick the USB-Serial-JTAG reset by VID:PID).
  */
-export async function portTransport(path: string, opts: OpenPortOptions = {}): Promise<SerialTransport> {
+async function portTransport(path: string, opts: OpenPortOptions = {}): Promise<SerialTransport> {
   const virtual = virtualPorts.get(path);
   if (virtual) return virtual();
   let info = {};

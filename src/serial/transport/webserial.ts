@@ -1,4 +1,3 @@
-import { portTransport, type OpenPortOptions } from './open.js';
 import type { SerialTransport } from './types.js';
 
 /**
@@ -179,12 +178,4 @@ export class WebSerialPort {
     this.readableStream = null;
     this.writableStream = null;
   }
-}
-
-/**
- * A Web Serial port for a port path (a system serial device, or a virtual port registered with
- * registerVirtualPort), not opened yet: esptool-js opens it at the ROM baud rate.
- */
-export async function webSerialPortFor(path: string, opts: OpenPortOptions = {}): Promise<WebSerialPort> {
-  return new WebSerialPort(await portTransport(path, opts));
 }
