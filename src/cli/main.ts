@@ -54,6 +54,11 @@ function joinNegativeValues(args: string[], options: Command['options']): string
   return out;
 }
 
+/** The loader of a command by name; own keys only, so `mww constructor` is an unknown command, not a crash. */
+function loaderOf(name: string | undefined): (typeof COMMANDS)[string] | undefined {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
 /** Levenshtein distance, for "did you mean" on a mistyped command. */
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -99,8 +104,9 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
   const out = new Output({ stdout: io.stdout, stderr: io.stderr, env: io.env, json: wantsJson });
   const [name, ...rest] = argv;
   try {
-    if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) {
-      io.stdout.write((await COMMANDS[rest[0]]!()).default.usage + '\n');
+    const helpFor = name === 'help' ? loaderOf(rest[0]) : undefined;
+    if (helpFor) {
+      io.stdout.write((await helpFor()).default.usage + '\n');
       return 0;
     }
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -120,7 +126,7 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
       io.stdout.write(MWW_VERSION + '\n');
       return 0;
     }
-    const load = COMMANDS[name];
+    const load = loaderOf(name);
     if (!load) {
       const names = Object.keys(COMMANDS);
       if (name.startsWith('-')) throw new MwwError('usage', `unknown option '${name}': options go after the command (mww <command> [options]); commands: ${names.join(', ')}`);

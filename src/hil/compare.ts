@@ -5,7 +5,8 @@
 export interface Divergence {
   /** 0-based invoke index. */
   invoke: number;
-  host: number;
+  /** null: the host made fewer invokes (the device ran on audio the host did not). */
+  host: number | null;
   /** null: the device's report for this invoke never arrived (or the device made fewer invokes). */
   device: number | null;
 }
@@ -31,7 +32,7 @@ export function compareProbabilities(host: ArrayLike<number>, device: ArrayLike<
     if (i < device.length && d === undefined) missing++;
     if (h === d) continue;
     differing++;
-    if (!first) first = { invoke: i, host: h ?? -1, device: d ?? null };
+    if (!first) first = { invoke: i, host: h ?? null, device: d ?? null };
   }
   return { bitExact: differing === 0, invokes: { host: host.length, device: device.length }, firstDivergence: first, differing, missing };
 }

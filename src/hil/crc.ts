@@ -3,7 +3,8 @@
  * - CRC-8 (poly 0x07, init 0, no reflection, "CRC-8/SMBUS") over the 3 header bytes, so a corrupted length is
  *   rejected before the decoder waits for a payload that never comes;
  * - CRC-32 (IEEE 802.3: reflected poly 0xEDB88320, init and final XOR 0xFFFFFFFF) over the whole frame after
- *   the sync byte. The ESP32 ROM has the same CRC (`esp_rom_crc32_le`), so the device pays nothing for it.
+ *   the sync byte (the ESP32 ROM's `esp_rom_crc32_le` computes the same; the firmware computes it bit by bit,
+ *   tens of microseconds per 10 ms audio frame at 240 MHz).
  */
 
 const CRC32_TABLE = (() => {

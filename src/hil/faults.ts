@@ -13,8 +13,6 @@ export interface FramePlan {
   seed?: number;
 }
 
-export type FaultVerdict = 'pass' | 'drop' | 'corrupt';
-
 export class FrameFaults {
   private n = 0;
   private rng: () => number;

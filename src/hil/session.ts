@@ -178,9 +178,11 @@ export class HilSession {
 
     const probabilities = new Map<number, (number | undefined)[]>();
     const detections: StreamResult['detections'] = [];
-    const sentOnce = new Uint8Array(total);
-    const host = { framesTotal: total, framesSent: 0, framesResent: 0, naks: 0, timeouts: 0, resendRequests: 0, eventsLost: 0, line: this.decoder.stats, logLines: 0 };
+    const timesSent = new Uint8Array(total); // 0, 1, or 2 for "more than once"
+    const host = { framesTotal: total, framesSent: 0, framesResent: 0, naks: 0, timeouts: 0, resendRequests: 0, eventsLost: 0 };
+    // The session (and its decoder) outlives one recording: per-recording figures are differences.
     const logLinesBefore = this.logLines;
+    const lineBefore = { ...this.decoder.stats };
 
     // START (retried until acknowledged; the device answers ACK nextSeq 0 with its credits).
     let acked = 0;
@@ -215,8 +217,9 @@ export class HilSession {
     for (;;) {
       // Send what the credit window allows: frames below acked + credits, never more (the device's queue).
       while (sendNext < total && sendNext < acked + credits) {
-        if (sentOnce[sendNext]) host.framesResent += sentOnce[sendNext] === 1 ? 1 : 0;
-        sentOnce[sendNext] = Math.min(2, sentOnce[sendNext]! + 1);
+        const times = timesSent[sendNext]!;
+        if (times === 1) host.framesResent++;
+        if (times < 2) timesSent[sendNext] = times + 1;
         await this.send({ type: 'audio', seq: sendNext, samples: frameAt(sendNext) });
         host.framesSent++;
         sendNext++;
@@ -302,9 +305,10 @@ export class HilSession {
           break;
       }
     }
-    host.logLines = this.logLines - logLinesBefore;
+    const line = { ...this.decoder.stats };
+    for (const k of Object.keys(line) as (keyof DecoderStats)[]) line[k] -= lineBefore[k];
     const wallSeconds = (this.clock.now() - started) / 1000;
-    return { probabilities, detections, device: done!, host: { ...host, line: { ...this.decoder.stats } }, audioSeconds: (steps * STEP_SAMPLES) / 16000, wallSeconds };
+    return { probabilities, detections, device: done!, host: { ...host, line, logLines: this.logLines - logLinesBefore }, audioSeconds: (steps * STEP_SAMPLES) / 16000, wallSeconds };
   }
 
   private async waitFor(pred: (m: Message) => boolean): Promise<Message | null> {

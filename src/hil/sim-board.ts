@@ -72,6 +72,11 @@ interface ModelRun {
   input: Int8Array;
   filled: number;
   probabilities: number[];
+  /** Plain sliding-window sums (no resets) after the newest invoke and after the one before. */
+  windowSum: number;
+  previousWindowSum: number;
+  /** Below this plain window sum neither ESPHome rule can fire (see mayFire). */
+  fireBound: number;
   detections: number;
 }
 
@@ -96,7 +101,6 @@ export class HilSimBoard {
   private nextSeq = 0;
   private stopFrames = -1;
   private slices = 0;
-  private stride = 0;
   private history: Uint8Array[] = [];
   private historyBase = 0;
   private nakSentFor = -1;
@@ -205,7 +209,9 @@ export class HilSimBoard {
     const runs = selected.map((index) => {
       const spec = this.opts.models[index]!;
       const interpreter = MicroInterpreter.create(spec.model, { source: spec.id });
-      return { spec, index, interpreter, input: new Int8Array(interpreter.stride * FEATURES_PER_SLICE), filled: 0, probabilities: [], detections: 0 };
+      // 2025: sum > cutoff_u8·window; 2024.11: sum/(255·window) > cutoff — both need at least the smaller bound.
+      const fireBound = Math.min(quantizeCutoff(spec.cutoff) * spec.window, Math.floor(spec.cutoff * 255 * spec.window));
+      return { spec, index, interpreter, input: new Int8Array(interpreter.stride * FEATURES_PER_SLICE), filled: 0, probabilities: [], windowSum: 0, previousWindowSum: 0, fireBound, detections: 0 };
     });
     const wrong = runs.find((r) => stride !== 0 && r.interpreter.stride !== stride);
     if (wrong) {
@@ -213,7 +219,6 @@ export class HilSimBoard {
       return;
     }
     this.runs = runs;
-    this.stride = runs[0]!.interpreter.stride;
     this.frontend = new MicroFrontend();
     this.queue = [];
     this.residual = new Int16Array(0);
@@ -330,25 +335,21 @@ export class HilSimBoard {
       if (perturbation) p = perturbation.value ?? (p + 1) & 0xff;
       run.probabilities.push(p);
       if (run.index === this.runs[0]!.index) this.stats.invokes++;
-      const window = run.probabilities.slice(-run.spec.window);
-      const windowSum = window.reduce((a, b) => a + b, 0);
-      this.event({ type: 'report', event: 0, invoke, model: run.index, probability: p, windowSum });
+      run.previousWindowSum = run.windowSum;
+      run.windowSum += p - (invoke >= run.spec.window ? run.probabilities[invoke - run.spec.window]! : 0);
+      this.event({ type: 'report', event: 0, invoke, model: run.index, probability: p, windowSum: run.windowSum });
       // Detections need a window above the cutoff at this or the previous invoke; only then replay the rule.
       if (this.mayFire(run)) this.detections(run, this.slices);
     }
   }
 
   /**
-   * A detection needs the window sum above the cutoff (2025: sum > cutoff_u8·window; 2024.11: sum/(255·window) >
-   * cutoff), and the window checked on the slices up to this invoke is this invoke's or the previous one's. The
-   * plain sliding sum bounds the device's (a detection only ever clears the window), so below it nothing fires.
+   * A detection needs the window sum above the cutoff (run.fireBound), and the window checked on the slices up
+   * to this invoke is this invoke's or the previous one's. The plain sliding sum bounds the device's (a
+   * detection only ever clears the window), so below the bound nothing fires and the rule need not be replayed.
    */
   private mayFire(run: ModelRun): boolean {
-    const w = run.spec.window;
-    const threshold = Math.min(quantizeCutoff(run.spec.cutoff) * w, Math.floor(run.spec.cutoff * 255 * w)) - 1;
-    const p = run.probabilities;
-    const sum = (end: number): number => p.slice(Math.max(0, end - w), end).reduce((x, y) => x + y, 0);
-    return sum(p.length) > threshold || sum(p.length - 1) > threshold;
+    return run.windowSum >= run.fireBound || run.previousWindowSum >= run.fireBound;
   }
 
   /** Replays ESPHome's decision rule over everything so far and reports detections not yet reported. */
@@ -383,11 +384,6 @@ export class HilSimBoard {
     }
     const delivered = this.fromDeviceFaults.apply(bytes);
     if (delivered) this.send(delivered);
-  }
-
-  /** Stride of the running models (0 before START). */
-  get runningStride(): number {
-    return this.stride;
   }
 }
 

@@ -49,7 +49,7 @@ export function untrackTemp(p: string): void {
 }
 
 /** Synchronously remove every temporary still being written (for exit and signal handlers). */
-export function removePendingTemps(): void {
+function removePendingTemps(): void {
   for (const p of pendingTemps) {
     try {
       rmSync(p, { recursive: true, force: true });

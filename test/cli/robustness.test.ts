@@ -51,13 +51,14 @@ const CASES: Case[] = [
   // Command words and flags
   { name: 'unknown command', args: () => ['nosuch'], code: 2, message: /unknown command 'nosuch'/ },
   { name: 'mistyped command', args: () => ['inpsect'], code: 2, message: /Did you mean inspect\?/ },
+  { name: 'a command name that is an Object property', args: () => ['constructor'], code: 2, message: /unknown command 'constructor'/ },
   { name: 'option before the command', args: () => ['--bogus'], code: 2, message: /unknown option '--bogus': options go after the command/ },
   { name: 'missing model', args: () => ['inspect'], code: 2, message: /missing MODEL\.tflite/ },
   { name: 'unknown flag', args: () => ['inspect', p('model.tflite'), '--bogus'], code: 2, message: /unknown option '--bogus' for mww inspect/ },
   { name: 'mistyped flag', args: () => ['inspect', p('model.tflite'), '--arnea', '1'], code: 2, message: /unknown option '--arnea' for mww inspect \(did you mean --arena\?\)/ },
   { name: 'flag without its value', args: () => ['inspect', p('model.tflite'), '--target'], code: 2, message: /--target needs a value/ },
-  { name: '--arena abc', args: () => ['inspect', p('model.tflite'), '--arena', 'abc'], code: 2, message: /--arena expects a positive whole number of bytes, got "abc"/ },
-  { name: '--arena -5 (negative value, not "ambiguous")', args: () => ['inspect', p('model.tflite'), '--arena', '-5'], code: 2, message: /--arena expects a positive whole number of bytes, got "-5"/ },
+  { name: '--arena abc', args: () => ['inspect', p('model.tflite'), '--arena', 'abc'], code: 2, message: /--arena must be a whole number of bytes > 0, got "abc"/ },
+  { name: '--arena -5 (negative value, not "ambiguous")', args: () => ['inspect', p('model.tflite'), '--arena', '-5'], code: 2, message: /--arena must be a whole number of bytes > 0, got "-5"/ },
   { name: 'extra positional (boards)', args: () => ['boards', 'extra'], code: 2, message: /unexpected argument "extra"/ },
   { name: 'extra positional (init)', args: () => ['init', 'extra', '--file', p('never.yaml')], code: 2, message: /unexpected argument "extra"/ },
   { name: 'extra positional (sim)', args: () => ['sim', 'extra', '--chip', 'esp32', '--device', p('no-port')], code: 2, message: /unexpected argument "extra"/ },
@@ -71,6 +72,8 @@ const CASES: Case[] = [
   { name: 'monitor --timeout 0', args: () => ['monitor', p('no-port'), '--timeout', '0'], code: 2, message: /--timeout must be a number of seconds > 0, got "0"/ },
   { name: 'sim --timeout abc', args: () => ['sim', '--chip', 'esp32', '--device', p('no-port'), '--timeout', 'abc'], code: 2, message: /--timeout must be a number of seconds > 0, got "abc"/ },
   { name: 'sim --fault with a bad MS', args: () => ['sim', '--chip', 'esp32', '--device', p('no-port'), '--fault', 'stall:to-device:5:zz'], code: 2, message: /--fault stall:to-device:5:zz: expected KIND:DIRECTION:BYTE\[:MS\]/ },
+  { name: 'hil --frame-samples 200', args: () => ['hil', p('no-port'), '--model', p('model.tflite'), p('rec.wav'), '--frame-samples', '200'], code: 2, message: /--frame-samples must be a multiple of 160 \(one 10 ms step\), got 200/ },
+  { name: 'hil --baud abc', args: () => ['hil', p('no-port'), '--model', p('model.tflite'), p('rec.wav'), '--baud', 'abc'], code: 2, message: /--baud must be an integer ≥ 9600, got "abc"/ },
   { name: 'sim --arena 1.5', args: () => ['sim', '--chip', 'esp32', '--device', p('no-port'), '--arena', '1.5'], code: 2, message: /--arena must be a whole number of bytes ≥ 1, got "1\.5"/ },
 
   // Input files
@@ -96,6 +99,8 @@ const CASES: Case[] = [
   { name: 'output is a directory', args: () => ['infer', p('model.tflite'), '--features', p('feat.i8'), '-o', p('adir')], code: 2, message: /adir: is a directory; --output needs a file path/ },
   { name: 'output under a regular file', args: () => ['infer', p('model.tflite'), '--features', p('feat.i8'), '-o', p('regular', 'o.u8')], code: 2, message: /regular is a file, not a directory/ },
   { name: 'plot under a regular file', args: () => ['test', '--model', p('model.tflite'), p('rec.wav'), '--plot', p('regular', 'x.svg')], code: 2, message: /regular is a file, not a directory/ },
+  { name: 'hil plot under a regular file', args: () => ['hil', p('no-port'), '--model', p('model.tflite'), p('rec.wav'), '--plot', p('regular', 'x.svg')], code: 2, message: /regular is a file, not a directory/ },
+  { name: 'hil plot = an input', args: () => ['hil', p('no-port'), '--model', p('model.tflite'), p('rec.svg'), '--plot', p('rec.svg')], code: 2, message: /--plot .*rec\.svg is the same file as an input/ },
   { name: 'manifest output is a directory', args: () => ['manifest', p('model.tflite'), '--wake-word', 'x', '-o', p('out.json')], code: 2, message: /out\.json: is a directory; --output needs a file path/ },
   { name: 'init --file is a directory', args: () => ['init', '--file', p('adir')], code: 2, message: /adir: is a directory; --file needs a file path/ },
   { name: 'build --out is a file', args: () => ['build', '--board', 'esp32', '--out', p('regular'), '--no-compile'], code: 2, message: /regular: is a file; --out needs a directory/ },
@@ -133,7 +138,7 @@ describe('mww on bad input', () => {
 });
 
 describe('mww help and version', () => {
-  const MINE = ['inspect', 'infer', 'features', 'test', 'eval', 'manifest', 'boards', 'init', 'build', 'flash', 'monitor', 'sim'];
+  const MINE = ['inspect', 'infer', 'features', 'test', 'eval', 'manifest', 'boards', 'init', 'build', 'flash', 'monitor', 'sim', 'hil'];
 
   it('no arguments: usage on stdout, exit 2', async () => {
     const r = await runCli([]);

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { inCi } from './shared.js';
 
 /**
  * A real pseudo-terminal pair made by socat, for tests that drive `mww sim --device` and a host command through
@@ -10,12 +11,11 @@ import { afterAll, beforeAll } from 'vitest';
  * socat and its absence is a failure.
  */
 export const hasSocat = spawnSync('socat', ['-V']).status === 0;
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
 /** Whether pty tests should run here; warns once (naming the suite) when they are skipped. */
 export function ptyTestsEnabled(suite: string): boolean {
-  if (!hasSocat && !inCi) console.warn(`SKIPPED ${suite}: socat is not installed (apt-get install socat)`);
-  return hasSocat || inCi;
+  if (!hasSocat && !inCi()) console.warn(`SKIPPED ${suite}: socat is not installed (apt-get install socat)`);
+  return hasSocat || inCi();
 }
 
 export interface PtyPair {

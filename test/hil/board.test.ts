@@ -14,17 +14,30 @@ const MODELS = ['okay_nabu', 'hey_jarvis'];
 let simModels: HilSimModel[];
 const detectors = new Map<string, DetectorModel>();
 
-/** timeoutMs: long for fault-free runs (a busy CI machine must not cause spurious resends), short with faults. */
-async function run(modelId: string, wav: string, opts: Partial<HilSimOptions> & { lineFaults?: FaultPlan[] } = {}, timeoutMs = opts.faults || opts.lineFaults ? 40 : 2000): Promise<HilFileReport> {
+type RunOptions = Partial<HilSimOptions> & { lineFaults?: FaultPlan[] };
+
+/**
+ * Stream each WAV in turn through one session to a fresh virtual board. timeoutMs: long for fault-free runs (a
+ * busy CI machine must not cause spurious resends), short with faults.
+ */
+async function runFiles(modelId: string, wavs: string[], opts: RunOptions = {}, timeoutMs = opts.faults || opts.lineFaults ? 40 : 2000): Promise<HilFileReport[]> {
   const { link } = createHilLink({ models: simModels, ...opts });
   await link.open();
   await link.setBaudRate(921600);
   const session = new HilSession(link, { timeoutMs });
   try {
-    return await hilFile(sharedPath('golden', 'audio', `${wav}.wav`), { session, detector: detectors.get(modelId)!, esphome: '2025', deviceModel: MODELS.indexOf(modelId) });
+    const reports: HilFileReport[] = [];
+    for (const wav of wavs) {
+      reports.push(await hilFile(sharedPath('golden', 'audio', `${wav}.wav`), { session, detector: detectors.get(modelId)!, esphome: '2025', deviceModel: MODELS.indexOf(modelId) }));
+    }
+    return reports;
   } finally {
     session.close();
   }
+}
+
+async function run(modelId: string, wav: string, opts: RunOptions = {}): Promise<HilFileReport> {
+  return (await runFiles(modelId, [wav], opts))[0]!;
 }
 
 const golden = (wav: string, model: string): number[] => Array.from(readFileSync(sharedPath('golden', 'runtime', `${wav}__${model}.u8`)));
@@ -109,6 +122,14 @@ describeShared('mww hil against the virtual board', () => {
         expect(r.device.probabilities).toEqual(golden('hey_jarvis', 'hey_jarvis'));
         expect(r.droppedFrames + r.crcErrors.toDevice + r.crcErrors.fromDevice + r.recovery.resendRequests, `seed ${seed}`).toBeGreaterThan(0);
       }
+    });
+
+    it('link figures are per file: a clean file after a damaged one on the same session reports no errors', async () => {
+      // Device → host frames 5 and 7 (early reports or ACKs) fall in the first file.
+      const reports = await runFiles('okay_nabu', ['negative', 'silence'], { faults: { fromDevice: { corrupt: [5, 7] } } });
+      expect(reports.map((r) => r.bitExact)).toEqual([true, true]);
+      expect(reports[0]!.crcErrors.fromDevice).toBe(2);
+      expect(reports[1]!.crcErrors).toEqual({ toDevice: 0, fromDevice: 0 });
     });
 
     it('byte-level line faults (bytes lost or flipped mid-frame) are survived too', async () => {

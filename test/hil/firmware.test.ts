@@ -1,21 +1,20 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/shared.js';
+import { REPO_ROOT, inCi } from '../helpers/shared.js';
+import { FAKES, gxxSyntax } from '../esphome/helpers.js';
 import { MAX_PAYLOAD, MsgType, PROTOCOL_VERSION, SYNC } from '../../src/hil/protocol.js';
 
 const DIR = path.join(REPO_ROOT, 'firmware', 'components', 'mww_hil');
-const FAKES = path.join(REPO_ROOT, 'test', 'fakes');
 const hasGpp = spawnSync('g++', ['--version']).status === 0;
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
 describe('firmware/components/mww_hil (C++ test-mode glue)', () => {
-  if (!hasGpp && !inCi) {
+  if (!hasGpp && !inCi()) {
     it.skip('SKIPPED: g++ is not installed, so the C++ syntax check cannot run', () => {});
   } else {
     it('compiles with g++ -std=gnu++17 -fsyntax-only -Wall -Wextra -Werror against the ESPHome API fakes', () => {
-      execFileSync('g++', ['-std=gnu++17', '-fsyntax-only', '-Wall', '-Wextra', '-Werror', '-I', FAKES, '-I', path.join(REPO_ROOT, 'firmware', 'components'), path.join(DIR, 'mww_hil.cpp')], { stdio: 'pipe' });
+      gxxSyntax([path.join(DIR, 'mww_hil.cpp')], [FAKES, path.join(REPO_ROOT, 'firmware', 'components')]);
     });
   }
 

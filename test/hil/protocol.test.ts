@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crc32, crc8 } from '../../src/hil/crc.js';
 import { FrameDecoder, MsgType, SYNC, encode, frame, type Message } from '../../src/hil/protocol.js';
+import { concat } from '../../src/serial/protocol.js';
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -11,16 +12,6 @@ function decodeAll(chunks: Uint8Array[]): { messages: Message[]; text: string[];
   for (const c of chunks) decoder.push(c);
   return { messages, text, decoder };
 }
-
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 const SAMPLES = Int16Array.from({ length: 160 }, (_, i) => (i * 409 - 32768) % 32768);
 

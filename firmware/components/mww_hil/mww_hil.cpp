@@ -18,6 +18,8 @@ static const uint8_t PROTOCOL_VERSION = 1;
 static const size_t HEADER = 5;
 static const size_t OVERHEAD = 9;
 static const uint16_t MAX_PAYLOAD = 4096;
+// Largest payload the device sends (CAPS with its model names); frames are built on the stack.
+static const size_t MAX_TX_PAYLOAD = 512;
 static const uint16_t STEP = 160;
 enum : uint8_t {
   HELLO = 0x01, START = 0x02, AUDIO = 0x03, STOP = 0x04, RESET = 0x05, POLL = 0x06, RESEND = 0x07,
@@ -78,6 +80,7 @@ static uint16_t model_window_sum(micro_wake_word::StreamingModel *m) {
 void HilMicrophone::setup() {
   this->audio_stream_info_ = audio::AudioStreamInfo(16, 1, 16000);
   this->audio_.assign((size_t) this->queue_frames_ * STEP, 0);
+  this->step_bytes_.reserve(STEP * sizeof(int16_t));
   this->rx_.reserve(1024);
   this->history_.reserve(HISTORY);
   // The logger installed the UART driver; only the rate changes (frames and log lines share the line).
@@ -146,24 +149,26 @@ void HilMicrophone::read_link_() {
 void HilMicrophone::handle_frame_(uint8_t type, const uint8_t *p, uint16_t length) {
   switch (type) {
     case HELLO: {
-      uint8_t out[512];
+      uint8_t out[MAX_TX_PAYLOAD];
       size_t n = 0;
       out[n++] = PROTOCOL_VERSION;
       put16(out + n, this->queue_frames_);
       n += 2;
       put16(out + n, STEP);  // one step per frame: the queue holds 10 ms slots
       n += 2;
-      auto models = this->engine_->get_wake_words();
-      out[n++] = (uint8_t) models.size();
-      for (auto *model : models) {
+      const size_t count_at = n++;
+      uint8_t count = 0;
+      for (auto *model : this->engine_->get_wake_words()) {
         const std::string &name = model->get_wake_word();
         size_t len = name.size() > 255 ? 255 : name.size();
-        if (n + 1 + len > sizeof(out))
-          break;
+        if (n + 1 + len > sizeof(out) || count == 255)
+          break;  // the count says how many names fit, so the host never reads a truncated list
         out[n++] = (uint8_t) len;
         memcpy(out + n, name.data(), len);
         n += len;
+        count++;
       }
+      out[count_at] = count;
       this->send_frame_(CAPS, out, n);
       break;
     }
@@ -226,8 +231,8 @@ void HilMicrophone::handle_frame_(uint8_t type, const uint8_t *p, uint16_t lengt
 }
 
 void HilMicrophone::start_run_(uint8_t model, uint8_t stride) {
-  auto models = this->engine_->get_wake_words();
-  if (model != 0xFF && model >= models.size()) {
+  this->models_ = this->engine_->get_wake_words();
+  if (model != 0xFF && model >= this->models_.size()) {
     this->send_error_(2, "no such model");
     return;
   }
@@ -247,7 +252,7 @@ void HilMicrophone::start_run_(uint8_t model, uint8_t stride) {
   this->events_ = 0;
   this->frames_received_ = this->crc_errors_ = this->gaps_ = this->duplicates_ = this->overflows_ = this->resends_ = 0;
   this->last_index_.clear();
-  for (auto *m : models)
+  for (auto *m : this->models_)
     this->last_index_.push_back(model_last_index(m));
   this->state_run_ = RUNNING;
   ESP_LOGI(TAG, "test mode started: model %u, stride %u", model, stride);
@@ -301,8 +306,8 @@ void HilMicrophone::feed_audio_() {
   bool freed = false;
   while (this->queued_ > 0) {
     const int16_t *src = this->audio_.data() + (size_t) this->head_ * STEP;
-    std::vector<uint8_t> bytes((const uint8_t *) src, (const uint8_t *) (src + STEP));
-    this->data_callbacks_.call(bytes);
+    this->step_bytes_.assign((const uint8_t *) src, (const uint8_t *) (src + STEP));
+    this->data_callbacks_.call(this->step_bytes_);
     this->head_ = (this->head_ + 1) % this->queue_frames_;
     this->queued_--;
     this->steps_fed_++;
@@ -318,7 +323,7 @@ void HilMicrophone::feed_audio_() {
 }
 
 void HilMicrophone::observe_inferences_() {
-  auto models = this->engine_->get_wake_words();
+  const auto &models = this->models_;
   bool advanced = false;
   for (size_t i = 0; i < models.size() && i < this->last_index_.size(); i++) {
     size_t index = model_last_index(models[i]);
@@ -340,7 +345,7 @@ void HilMicrophone::observe_inferences_() {
 void HilMicrophone::on_wake_word_detected(const std::string &wake_word) {
   if (this->state_run_ != RUNNING && this->state_run_ != DRAINING)
     return;
-  auto models = this->engine_->get_wake_words();
+  const auto &models = this->models_;
   for (size_t i = 0; i < models.size(); i++) {
     if (models[i]->get_wake_word() != wake_word)
       continue;
@@ -375,7 +380,9 @@ void HilMicrophone::send_event_(uint32_t seq, const Event &e) {
 }
 
 void HilMicrophone::send_frame_(uint8_t type, const uint8_t *payload, uint16_t length) {
-  std::vector<uint8_t> f(OVERHEAD + length);
+  if (length > MAX_TX_PAYLOAD)
+    return;
+  uint8_t f[OVERHEAD + MAX_TX_PAYLOAD];
   f[0] = SYNC;
   f[1] = type;
   put16(&f[2], length);
@@ -385,7 +392,7 @@ void HilMicrophone::send_frame_(uint8_t type, const uint8_t *payload, uint16_t l
   put32(&f[HEADER + length], crc32(&f[1], HEADER - 1 + length));
   // One uart_write_bytes call per frame: the driver serialises whole calls, so a log line written by another
   // task lands before or after the frame, never inside it.
-  uart_write_bytes((uart_port_t) this->uart_num_, (const char *) f.data(), f.size());
+  uart_write_bytes((uart_port_t) this->uart_num_, (const char *) f, OVERHEAD + length);
 }
 
 void HilMicrophone::send_ack_() {

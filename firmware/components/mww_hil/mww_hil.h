@@ -83,6 +83,8 @@ class HilMicrophone : public microphone::Microphone, public Component {
   std::vector<uint8_t> rx_;
   // Audio queue: queue_frames_ slots of one 10 ms step (160 samples) each.
   std::vector<int16_t> audio_;
+  // The step handed to the data callbacks; reused so feeding audio does not allocate per step.
+  std::vector<uint8_t> step_bytes_;
   uint16_t head_{0};
   uint16_t queued_{0};
   uint32_t next_seq_{0};
@@ -97,6 +99,8 @@ class HilMicrophone : public microphone::Microphone, public Component {
   uint32_t invokes_{0};
   uint32_t waiting_since_{0};
   bool waiting_{false};
+  // micro_wake_word's models (get_wake_words() returns a fresh vector: fetched once per run, not per loop).
+  std::vector<micro_wake_word::WakeWordModel *> models_;
   std::vector<size_t> last_index_;
 
   // Events (reports and detections) kept for RESEND.

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
-import { collectWavs, loadDetectorModel } from '../../detect/pipeline.js';
-import { esphomeRule, num, str } from '../args.js';
+import { collectWavs, loadDetectorModel, type DetectorModel } from '../../detect/pipeline.js';
+import { checkOutputs, esphomeRule, num, required, str } from '../args.js';
 import { MwwError } from '../../errors.js';
 import { hilFile, pickDeviceModel, type HilFileReport } from '../../hil/run.js';
 import { HilSession } from '../../hil/session.js';
@@ -41,8 +41,7 @@ const command: Command = {
   async run(args, out) {
     const [port, ...inputs] = args.positionals;
     if (!port) throw new MwwError('usage', `give the serial port of the board (or virtual board)\n\n${usage}`);
-    const modelFile = str(args, 'model');
-    if (!modelFile) throw new MwwError('usage', `--model is required\n\n${usage}`);
+    const modelFile = required(args, 'model', usage);
     if (inputs.length === 0) throw new MwwError('usage', `give at least one WAV file or directory to stream\n\n${usage}`);
     const plot = str(args, 'plot');
     if (plot !== undefined && !/\.svg$/i.test(plot)) throw new MwwError('usage', `--plot must end in .svg, got "${plot}"`);
@@ -51,15 +50,17 @@ const command: Command = {
     if (frameSamples % 160 !== 0) throw new MwwError('usage', `--frame-samples must be a multiple of 160 (one 10 ms step), got ${frameSamples}`);
     const timeoutMs = num(args, 'timeout', { min: 10, integer: true }) ?? 500;
     const rule = esphomeRule(args);
+    checkOutputs([{ flag: '--plot', path: plot }], [{ flag: '--model', path: modelFile }, ...inputs.map((p) => ({ flag: 'an input', path: p }))]);
 
     const detector = await loadDetectorModel(modelFile);
     const files = await collectWavs(inputs);
     const link = await openPort(port, { baudRate: baud });
     const reports: HilFileReport[] = [];
     let deviceModels: string[] = [];
+    const session = new HilSession(link, { timeoutMs });
     try {
+      // openPort's baudRate only reaches real ports; an in-process virtual port starts at 115200.
       await link.setBaudRate(baud);
-      const session = new HilSession(link, { timeoutMs });
       const caps = await session.hello();
       deviceModels = caps.models;
       const deviceModel = pickDeviceModel(caps.models, str(args, 'device-model'), detector);
@@ -72,12 +73,12 @@ const command: Command = {
         reports.push(await hilFile(file, { session, detector, esphome: rule, deviceModel, samplesPerFrame: frameSamples, onProgress }));
         bar?.done();
       }
-      session.close();
     } finally {
+      session.close();
       await link.close().catch(() => {});
     }
 
-    if (plot) await writeFileAtomic(plot, stackSvgs(reports.map((r) => chart(r, detector.stride, detector.cutoff))));
+    if (plot) await writeFileAtomic(plot, stackSvgs(reports.map((r) => chart(r, detector))));
 
     const allExact = reports.every((r) => r.bitExact);
     out.result({
@@ -96,7 +97,7 @@ const command: Command = {
         : out.paint(
             'red',
             r.firstDivergence
-              ? `DIVERGES at invoke ${r.firstDivergence.invoke}: host ${r.firstDivergence.host}, device ${r.firstDivergence.device ?? 'no report'} (${r.differingInvokes} of ${r.invokes} differ)`
+              ? `DIVERGES at invoke ${r.firstDivergence.invoke}: host ${r.firstDivergence.host ?? 'no invoke'}, device ${r.firstDivergence.device ?? 'no report'} (${r.differingInvokes} of ${r.invokes} differ)`
               : 'differs',
           );
       out.line(`${r.path}: ${verdict}`);
@@ -117,8 +118,9 @@ const command: Command = {
   },
 };
 
-function chart(r: HilFileReport, stride: number, cutoff: number): string {
-  const t = (i: number): number => ((i + 1) * stride) / 100;
+function chart(r: HilFileReport, { stride, cutoff, featureStepMs }: DetectorModel): string {
+  // Invoke i at the time its last slice was consumed, as in `mww test`'s charts and compareDetections.
+  const t = (i: number): number => ((i + 1) * stride * featureStepMs) / 1000;
   const n = Math.max(r.host.probabilities.length, r.device.probabilities.length);
   const hx = r.host.probabilities.map((_, i) => t(i));
   const dev = r.device.probabilities.map((v, i) => [t(i), (v ?? 0) / 255] as const);
