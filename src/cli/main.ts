@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { MwwError, isMwwError } from '../errors.js';
 import { Output, type TextSink } from './output.js';
 import { COMMANDS } from './registry.js';
+import { closeMatches, parseCommandArgs } from './parse.js';
 import { MWW_VERSION } from '../version.js';
 import { describeFsError } from '../util/fs.js';
-import type { Command } from './command.js';
 
 export interface MainIo {
   stdout: TextSink;
@@ -26,64 +25,9 @@ function topUsage(summaries: [string, string][]): string {
   ].join('\n');
 }
 
-/**
- * node:util parseArgs refuses `--arena -5` as "ambiguous" (the value looks like an option). For string options
- * a value that looks like a negative number is joined to its flag (`--arena=-5`) so that the command's own
- * check reports what it expects.
- */
-function joinNegativeValues(args: string[], options: Command['options']): string[] {
-  const takesValue = new Set<string>();
-  for (const [name, o] of Object.entries(options)) {
-    if (o.type !== 'string') continue;
-    takesValue.add(`--${name}`);
-    if (o.short) takesValue.add(`-${o.short}`);
-  }
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') {
-      out.push(...args.slice(i));
-      break;
-    }
-    const next = args[i + 1];
-    if (takesValue.has(a) && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
-      out.push(a.startsWith('--') ? `${a}=${next}` : `${a}${next}`);
-      i++;
-    } else out.push(a);
-  }
-  return out;
-}
-
 /** The loader of a command by name; own keys only, so `mww constructor` is an unknown command, not a crash. */
 function loaderOf(name: string | undefined): (typeof COMMANDS)[string] | undefined {
   return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-}
-
-/** Levenshtein distance, for "did you mean" on a mistyped command. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/** node:util parseArgs messages, reworded to say what mww expected. */
-function parseErrorText(e: Error, command: string, optionNames: string[]): string {
-  const m = e.message;
-  let hit = /^Option '(-[^' ]+)(?: <value>)?' argument missing/.exec(m);
-  if (hit) return `${hit[1]} needs a value`;
-  hit = /^Option '(-[^']+)' argument is ambiguous/.exec(m);
-  if (hit) return `${hit[1]} needs a value, but an option follows it (for a value that starts with '-', write ${hit[1]}=VALUE)`;
-  hit = /^Unknown option '(-[^']+)'/.exec(m);
-  if (hit) {
-    const flag = hit[1]!.replace(/^-+/, '').split('=')[0]!;
-    const near = [...optionNames, 'json', 'help'].filter((o) => editDistance(o, flag) <= 2);
-    return `unknown option '${hit[1]}' for mww ${command}${near.length ? ` (did you mean ${near.map((o) => `--${o}`).join(' or ')}?)` : ''}`;
-  }
-  return m;
 }
 
 /** A Node file-system error (it has an errno code, a syscall and usually a path): the user's environment, not a bug. */
@@ -130,26 +74,16 @@ export async function main(argv: string[], io: MainIo = { stdout: process.stdout
     if (!load) {
       const names = Object.keys(COMMANDS);
       if (name.startsWith('-')) throw new MwwError('usage', `unknown option '${name}': options go after the command (mww <command> [options]); commands: ${names.join(', ')}`);
-      const near = names.filter((n) => editDistance(n, name) <= 2);
+      const near = closeMatches(name, names);
       throw new MwwError('usage', `unknown command '${name}'.${near.length ? ` Did you mean ${near.join(' or ')}?` : ''} Commands: ${names.join(', ')}`);
     }
     const command = (await load()).default;
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: joinNegativeValues(rest, command.options),
-        options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (e) {
-      throw new MwwError('usage', `${parseErrorText(e as Error, name, Object.keys(command.options))}\n\n${command.usage}`);
-    }
-    if (parsed.values.help) {
+    const parsed = parseCommandArgs(command, rest);
+    if (parsed.help) {
       io.stdout.write(command.usage + '\n');
       return 0;
     }
-    return await command.run({ values: parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>, positionals: parsed.positionals }, out);
+    return await command.run({ values: parsed.values, positionals: parsed.positionals }, out);
   } catch (caught) {
     const e = isMwwError(caught) ? caught : asFsError(caught);
     // Under --json stdout stays one JSON document: the error object, unless the command already wrote its result.
