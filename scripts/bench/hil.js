@@ -22,7 +22,6 @@ const detector = await loadDetectorModel(manifest);
 for (const lineRate of [false, true]) {
   const { link } = createHilLink({ models, lineRate, baudRate: 921600 });
   await link.open();
-  await link.setBaudRate(921600);
   const session = new HilSession(link, { timeoutMs: 2000 });
   const runs = lineRate ? 1 : 3;
   let frames = 0;

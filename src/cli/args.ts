@@ -21,6 +21,12 @@ export function strList(args: ParsedArgs, name: string): string[] {
   return (Array.isArray(v) ? v.map(String) : [String(v)]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 }
 
+/** Every value of a repeatable flag, in order, as given (paths may contain commas, so no splitting as strList does). */
+export function repeated(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
+}
+
 export interface NumberCheck {
   min?: number;
   max?: number;

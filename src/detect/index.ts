@@ -1,2 +1,3 @@
 export * from './rules.js';
 export * from './simulate.js';
+export * from './detector.js';

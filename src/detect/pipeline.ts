@@ -121,12 +121,20 @@ export interface ScoredAudio extends ScoredClip {
   notes: string[];
 }
 
-/**
- * Frontend + model(s) over one WAV: the expensive part, shared by `test` and `eval` (and its workers). The
- * interpreters are prepared once per run and reset here, so each file starts from a fresh state as a device does.
- */
+/** The WAV as read (audio's readWav): 16 kHz mono samples and what reading it noted. */
+export type WavAudio = Awaited<ReturnType<typeof readWav>>;
+
+/** Read one WAV and score it (scoreSamples): what `test` and `eval` (and their workers) do per file. */
 export async function scoreWav(file: string, ww: MicroInterpreter, vad?: MicroInterpreter): Promise<ScoredAudio> {
-  const wav = await readWav(file);
+  return scoreSamples(file, await readWav(file), ww, vad);
+}
+
+/**
+ * Frontend + model(s) over audio already read: the expensive part, shared by `test`, `eval` and `hil` (which
+ * streams the same samples to the device). The interpreters are prepared once per run and reset here, so each
+ * file starts from a fresh state as a device does.
+ */
+export function scoreSamples(file: string, wav: WavAudio, ww: MicroInterpreter, vad?: MicroInterpreter): ScoredAudio {
   const features = computeFeatures(wav.samples);
   ww.reset();
   vad?.reset();

@@ -1,9 +1,8 @@
 import { readWav } from '../audio/wav.js';
 import type { EsphomeRule } from '../detect/rules.js';
-import { reportFor, type DetectorModel, type FileReport, type ScoredAudio } from '../detect/pipeline.js';
+import { reportFor, scoreSamples, type DetectorModel, type FileReport } from '../detect/pipeline.js';
 import { MwwError } from '../errors.js';
-import { computeFeatures } from '../frontend/index.js';
-import { runStreaming } from '../micro/interpreter.js';
+import { MicroInterpreter } from '../micro/interpreter.js';
 import { compareDetections, compareProbabilities, type DetectionTiming, type Divergence } from './compare.js';
 import type { HilSession, StreamResult } from './session.js';
 
@@ -52,14 +51,7 @@ export interface HilRunOptions {
 
 export async function hilFile(file: string, o: HilRunOptions): Promise<HilFileReport> {
   const wav = await readWav(file);
-  const features = computeFeatures(wav.samples);
-  const scored: ScoredAudio = {
-    path: file,
-    durationSeconds: wav.samples.length / 16000,
-    slices: features.slices,
-    notes: wav.notes,
-    probabilities: runStreaming(o.detector.model, features.i8, { source: o.detector.modelPath }),
-  };
+  const scored = scoreSamples(file, wav, MicroInterpreter.create(o.detector.model, { source: o.detector.modelPath }));
   const host = reportFor(scored, o.detector, o.esphome);
   const dev: StreamResult = await o.session.stream(wav.samples, {
     model: o.deviceModel,

@@ -234,12 +234,12 @@ export class HilSession {
       const m = await this.next();
       if (acked !== progress.acked || expectedEvent !== progress.events) progress = { acked, events: expectedEvent, at: this.clock.now() };
       if (this.clock.now() - progress.at > this.maxTimeouts * this.timeoutMs) {
-        throw new MwwError('device', `no progress with the HIL device for ${this.maxTimeouts * this.timeoutMs} ms (frame ${acked} of ${total} acknowledged, ${expectedEvent} event(s) received): the link loses too much`);
+        throw new MwwError('device', `no progress with the HIL device for ${seconds(this.maxTimeouts * this.timeoutMs)} s (frame ${acked} of ${total} acknowledged, ${expectedEvent} event(s) received): the link loses too much`);
       }
       if (!m) {
         host.timeouts++;
         if (++quiet >= this.maxTimeouts) {
-          throw new MwwError('device', `the HIL device stopped answering (${quiet} timeouts of ${this.timeoutMs} ms; frame ${acked} of ${total} acknowledged, ${expectedEvent} event(s) received)`);
+          throw new MwwError('device', `the HIL device stopped answering (${quiet} timeouts of ${seconds(this.timeoutMs)} s; frame ${acked} of ${total} acknowledged, ${expectedEvent} event(s) received)`);
         }
         // Lost ACK/NAK/last frame or lost tail of the reports: ask for the state and restart from it.
         resendAskedFor = -1;
@@ -321,4 +321,9 @@ export class HilSession {
       if (pred(m)) return m;
     }
   }
+}
+
+/** Milliseconds as seconds for messages, in the unit of `mww hil --timeout`. */
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
 }

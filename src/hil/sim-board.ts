@@ -1,5 +1,5 @@
-import { simulate } from '../detect/simulate.js';
-import { quantizeCutoff, type EsphomeRule } from '../detect/rules.js';
+import { StreamingDetector } from '../detect/detector.js';
+import type { EsphomeRule } from '../detect/rules.js';
 import { MicroFrontend, toEsphomeInt8 } from '../frontend/index.js';
 import { FEATURES_PER_SLICE, MicroInterpreter } from '../micro/interpreter.js';
 import type { TfliteModel } from '../tflite/model.js';
@@ -22,7 +22,7 @@ import {
  * The device side of the HIL protocol on the host runtime: what `firmware/components/mww_hil` does on a real
  * board, with mww's frontend (bit-exact with the device's) and MicroInterpreter (bit-exact with TFLM) in place
  * of micro_wake_word. Used in-process by the tests and `mww hil`'s CI runs, and over a serial device by
- * `mww sim --hil` (see `attachToPort`).
+ * `mww sim --hil` (src/cli/commands/sim.ts, through the serial fault injector like the loader board).
  *
  * It plugs into the serial code's virtual line (`VirtualLink`) as a BoardEndpoint. Audio is consumed on a
  * later event-loop turn than it arrives ("the device's loop"), a few steps per turn, so the host really runs
@@ -72,12 +72,10 @@ interface ModelRun {
   input: Int8Array;
   filled: number;
   probabilities: number[];
-  /** Plain sliding-window sums (no resets) after the newest invoke and after the one before. */
+  /** Plain sliding-window sum (no resets) after the newest invoke, reported in REPORT. */
   windowSum: number;
-  previousWindowSum: number;
-  /** Below this plain window sum neither ESPHome rule can fire (see mayFire). */
-  fireBound: number;
-  detections: number;
+  /** ESPHome's decision rule, fed slice by slice as micro_wake_word does. */
+  detector: StreamingDetector;
 }
 
 export class HilSimBoard {
@@ -100,7 +98,6 @@ export class HilSimBoard {
   private residual = new Int16Array(0);
   private nextSeq = 0;
   private stopFrames = -1;
-  private slices = 0;
   private history: Uint8Array[] = [];
   private historyBase = 0;
   private nakSentFor = -1;
@@ -209,9 +206,8 @@ export class HilSimBoard {
     const runs = selected.map((index) => {
       const spec = this.opts.models[index]!;
       const interpreter = MicroInterpreter.create(spec.model, { source: spec.id });
-      // 2025: sum > cutoff_u8·window; 2024.11: sum/(255·window) > cutoff — both need at least the smaller bound.
-      const fireBound = Math.min(quantizeCutoff(spec.cutoff) * spec.window, Math.floor(spec.cutoff * 255 * spec.window));
-      return { spec, index, interpreter, input: new Int8Array(interpreter.stride * FEATURES_PER_SLICE), filled: 0, probabilities: [], windowSum: 0, previousWindowSum: 0, fireBound, detections: 0 };
+      const detector = new StreamingDetector({ cutoff: spec.cutoff, window: spec.window, esphome: this.esphome, stride: interpreter.stride });
+      return { spec, index, interpreter, input: new Int8Array(interpreter.stride * FEATURES_PER_SLICE), filled: 0, probabilities: [], windowSum: 0, detector };
     });
     const wrong = runs.find((r) => stride !== 0 && r.interpreter.stride !== stride);
     if (wrong) {
@@ -224,7 +220,6 @@ export class HilSimBoard {
     this.residual = new Int16Array(0);
     this.nextSeq = 0;
     this.stopFrames = -1;
-    this.slices = 0;
     this.history = [];
     this.historyBase = 0;
     this.nakSentFor = -1;
@@ -324,52 +319,30 @@ export class HilSimBoard {
     const u16 = this.frontend.process(samples);
     if (!u16) return;
     const slice = toEsphomeInt8(u16);
-    this.slices++;
     for (const run of this.runs) {
       run.input.set(slice, run.filled * FEATURES_PER_SLICE);
-      if (++run.filled < run.interpreter.stride) continue;
-      run.filled = 0;
-      const invoke = run.probabilities.length;
-      let p = run.interpreter.invoke(run.input);
-      const perturbation = this.opts.perturb?.find((q) => q.invoke === invoke && (q.model ?? 0) === run.index);
-      if (perturbation) p = perturbation.value ?? (p + 1) & 0xff;
-      run.probabilities.push(p);
-      if (run.index === this.runs[0]!.index) this.stats.invokes++;
-      run.previousWindowSum = run.windowSum;
-      run.windowSum += p - (invoke >= run.spec.window ? run.probabilities[invoke - run.spec.window]! : 0);
-      this.event({ type: 'report', event: 0, invoke, model: run.index, probability: p, windowSum: run.windowSum });
-      // Detections need a window above the cutoff at this or the previous invoke; only then replay the rule.
-      if (this.mayFire(run)) this.detections(run, this.slices);
-    }
-  }
-
-  /**
-   * A detection needs the window sum above the cutoff (run.fireBound), and the window checked on the slices up
-   * to this invoke is this invoke's or the previous one's. The plain sliding sum bounds the device's (a
-   * detection only ever clears the window), so below the bound nothing fires and the rule need not be replayed.
-   */
-  private mayFire(run: ModelRun): boolean {
-    return run.windowSum >= run.fireBound || run.previousWindowSum >= run.fireBound;
-  }
-
-  /** Replays ESPHome's decision rule over everything so far and reports detections not yet reported. */
-  private detections(run: ModelRun, totalSlices: number): void {
-    const sim = simulate(Uint8Array.from(run.probabilities), {
-      cutoff: run.spec.cutoff,
-      window: run.spec.window,
-      esphome: this.esphome,
-      stride: run.interpreter.stride,
-      totalSlices,
-    });
-    for (const d of sim.detections.slice(run.detections)) {
-      run.detections++;
-      this.log(`[D][micro_wake_word:141]: Wake Word '${run.spec.id}' Detected`);
-      this.event({ type: 'detect', event: 0, invoke: d.invokeIndex, model: run.index, windowSum: d.windowSum });
+      let p: number | undefined;
+      if (++run.filled === run.interpreter.stride) {
+        run.filled = 0;
+        const invoke = run.probabilities.length;
+        p = run.interpreter.invoke(run.input);
+        const perturbation = this.opts.perturb?.find((q) => q.invoke === invoke && (q.model ?? 0) === run.index);
+        if (perturbation) p = perturbation.value ?? (p + 1) & 0xff;
+        run.probabilities.push(p);
+        if (run.index === this.runs[0]!.index) this.stats.invokes++;
+        run.windowSum += p - (invoke >= run.spec.window ? run.probabilities[invoke - run.spec.window]! : 0);
+        this.event({ type: 'report', event: 0, invoke, model: run.index, probability: p, windowSum: run.windowSum });
+      }
+      // Every slice goes through the decision rule (it may fire between invokes, when a hold-off ends).
+      const detection = run.detector.slice(p)?.detection;
+      if (detection) {
+        this.log(`[D][micro_wake_word:141]: Wake Word '${run.spec.id}' Detected`);
+        this.event({ type: 'detect', event: 0, invoke: detection.invokeIndex, model: run.index, windowSum: detection.windowSum });
+      }
     }
   }
 
   private finish(): void {
-    for (const run of this.runs) this.detections(run, this.slices);
     this.state = DeviceState.DONE;
     this.emit({ type: 'status', ...this.status() });
   }
@@ -392,13 +365,4 @@ function concat(a: Int16Array, b: Int16Array): Int16Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-/**
- * Run a HIL virtual board on an open serial port (a pty from socat, for `mww sim --hil`): bytes from the port go
- * to the board, the board's bytes to the port. Returns the detach function.
- */
-export function attachToPort(board: HilSimBoard, port: { write(b: Uint8Array): Promise<void>; onData(l: (b: Uint8Array) => void): () => void }): () => void {
-  board.attach((bytes) => void port.write(bytes).catch(() => {}));
-  return port.onData((bytes) => board.receive(bytes));
 }

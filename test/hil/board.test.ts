@@ -5,8 +5,10 @@ import { loadDetectorModel, type DetectorModel } from '../../src/detect/pipeline
 import { hilFile, type HilFileReport } from '../../src/hil/run.js';
 import { HilSession } from '../../src/hil/session.js';
 import type { HilSimModel, HilSimOptions } from '../../src/hil/sim-board.js';
-import { createHilLink, simModelsFromFiles } from '../../src/hil/virtual.js';
+import { registerHilPort, simModelsFromFiles } from '../../src/hil/virtual.js';
 import type { FaultPlan } from '../../src/serial/sim/faults.js';
+import { openPort } from '../../src/serial/transport/open.js';
+import type { SerialTransport } from '../../src/serial/transport/types.js';
 
 const WAVS = ['okay_nabu', 'hey_jarvis', 'negative', 'silence'];
 const MODELS = ['okay_nabu', 'hey_jarvis'];
@@ -16,14 +18,24 @@ const detectors = new Map<string, DetectorModel>();
 
 type RunOptions = Partial<HilSimOptions> & { lineFaults?: FaultPlan[] };
 
+let boards = 0;
+/** A fresh virtual board, opened by path as `mww hil` does, at the board's (default) 921600 baud. */
+async function openBoard(opts: RunOptions = {}): Promise<SerialTransport> {
+  const path = `/dev/ttyHILTEST${boards++}`;
+  const unregister = registerHilPort(path, { models: simModels, ...opts });
+  try {
+    return await openPort(path, { baudRate: 921600 });
+  } finally {
+    unregister();
+  }
+}
+
 /**
  * Stream each WAV in turn through one session to a fresh virtual board. timeoutMs: long for fault-free runs (a
  * busy CI machine must not cause spurious resends), short with faults.
  */
 async function runFiles(modelId: string, wavs: string[], opts: RunOptions = {}, timeoutMs = opts.faults || opts.lineFaults ? 40 : 2000): Promise<HilFileReport[]> {
-  const { link } = createHilLink({ models: simModels, ...opts });
-  await link.open();
-  await link.setBaudRate(921600);
+  const link = await openBoard(opts);
   const session = new HilSession(link, { timeoutMs });
   try {
     const reports: HilFileReport[] = [];
@@ -80,9 +92,7 @@ describeShared('mww hil against the virtual board', () => {
   });
 
   it('multi-frame audio frames (480 samples) give the same result', async () => {
-    const { link } = createHilLink({ models: simModels });
-    await link.open();
-    await link.setBaudRate(921600);
+    const link = await openBoard();
     const session = new HilSession(link, { timeoutMs: 2000 });
     const r = await hilFile(sharedPath('golden', 'audio', 'hey_jarvis.wav'), { session, detector: detectors.get('hey_jarvis')!, esphome: '2025', deviceModel: 1, samplesPerFrame: 480 });
     expect(r.bitExact).toBe(true);

@@ -19,7 +19,7 @@ describeShared('mww hil (CLI) against virtual boards', () => {
   afterAll(() => unregister.forEach((u) => u()));
 
   it('--json: every golden WAV bit-exact for hey_jarvis, model picked by name, exit 0', async () => {
-    const r = await runCli(['hil', '/dev/ttyHILGOOD', '--model', sharedPath('models', 'hey_jarvis.json'), sharedPath('golden', 'audio'), '--json', '--timeout', '2000']);
+    const r = await runCli(['hil', '/dev/ttyHILGOOD', '--model', sharedPath('models', 'hey_jarvis.json'), sharedPath('golden', 'audio'), '--json', '--timeout', '2']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.deviceModels).toEqual(['okay_nabu', 'hey_jarvis']);
@@ -37,7 +37,7 @@ describeShared('mww hil (CLI) against virtual boards', () => {
   it('human output names the first divergence with host and device values, exit 1; --plot writes an SVG', async () => {
     const plot = path.join(mkdtempSync(path.join(os.tmpdir(), 'mww-hil-')), 'hil.svg');
     const wav = sharedPath('golden', 'audio', 'hey_jarvis.wav');
-    const r = await runCli(['hil', '/dev/ttyHILBAD', '--model', sharedPath('models', 'hey_jarvis.json'), wav, '--plot', plot, '--timeout', '2000']);
+    const r = await runCli(['hil', '/dev/ttyHILBAD', '--model', sharedPath('models', 'hey_jarvis.json'), wav, '--plot', plot, '--timeout', '2']);
     expect(r.code).toBe(1);
     const expected = readFileSync(sharedPath('golden', 'runtime', 'hey_jarvis__hey_jarvis.u8'))[42];
     expect(r.stdout).toContain(`DIVERGES at invoke 42: host ${expected}, device 200 (1 of`);
@@ -45,7 +45,7 @@ describeShared('mww hil (CLI) against virtual boards', () => {
   });
 
   it('a device that does not answer in HIL mode (wrong baud rate) gets a specific error', async () => {
-    const r = await runCli(['hil', '/dev/ttyHILSLOW', '--model', sharedPath('models', 'okay_nabu.json'), sharedPath('golden', 'audio', 'silence.wav'), '--timeout', '20']);
+    const r = await runCli(['hil', '/dev/ttyHILSLOW', '--model', sharedPath('models', 'okay_nabu.json'), sharedPath('golden', 'audio', 'silence.wav'), '--timeout', '0.02']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no HIL answer from the device after 5 attempts.*mww_hil.*baud rate/);
   });
@@ -56,5 +56,9 @@ describeShared('mww hil (CLI) against virtual boards', () => {
     const r = await runCli(['hil', '/dev/ttyHILGOOD', '--model', 'm.json', 'x.wav', '--frame-samples', '200']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/multiple of 160/);
+    // --timeout is in seconds (fractions allowed), like sim/flash/monitor; the session needs at least 10 ms.
+    const t = await runCli(['hil', '/dev/ttyHILGOOD', '--model', 'm.json', 'x.wav', '--timeout', '0.005']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/--timeout must be a number of seconds ≥ 0\.01, got "0\.005"/);
   });
 });

@@ -21,7 +21,7 @@ describeShared('mww sim --hil + mww hil over a real pseudo-terminal (socat)', ()
     const listenersBefore = process.listeners('SIGINT');
     const sim = runCli(['sim', '--hil', '--device', pty.board, '--model', model, '--timeout', '20', '--json']);
     await new Promise((r) => setTimeout(r, 300));
-    const r = await runCli(['hil', pty.host, '--model', model, sharedPath('golden', 'audio', 'okay_nabu.wav'), '--json', '--timeout', '2000']);
+    const r = await runCli(['hil', pty.host, '--model', model, sharedPath('golden', 'audio', 'okay_nabu.wav'), '--json', '--timeout', '2']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.deviceModels).toEqual(['okay_nabu']);
@@ -42,6 +42,38 @@ describeShared('mww sim --hil + mww hil over a real pseudo-terminal (socat)', ()
     const status = JSON.parse(s.stdout).status;
     expect(status.invokes).toBe(f.invokes);
     expect(status.crcErrors).toBe(0);
+  }, 30_000);
+
+  it('--fault on the test-mode board: corrupted and lost bytes in both directions are recovered, bit-exact, losses reported', async () => {
+    const model = sharedPath('models', 'okay_nabu.json');
+    const golden = Array.from(readFileSync(sharedPath('golden', 'runtime', 'okay_nabu__okay_nabu.u8')));
+    const listenersBefore = process.listeners('SIGINT');
+    // Byte positions in each direction's stream: two hits in the audio (host → device), five in the reports.
+    const faults = ['corrupt:to-device:20000', 'drop:to-device:70000', ...[3000, 3500, 4000, 4500, 5000].map((b) => `corrupt:from-device:${b}`)];
+    const sim = runCli(['sim', '--hil', '--device', pty.board, '--model', model, '--timeout', '20', '--json', ...faults.flatMap((f) => ['--fault', f])]);
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await runCli(['hil', pty.host, '--model', model, sharedPath('golden', 'audio', 'okay_nabu.wav'), '--json', '--timeout', '0.5']);
+    expect(r.code, r.stderr).toBe(0);
+    const f = JSON.parse(r.stdout).files[0];
+    expect(f.bitExact).toBe(true);
+    expect(f.host.probabilities).toEqual(golden);
+    expect(f.device.probabilities).toEqual(golden);
+    expect(f.detections.same).toBe(true);
+    // The losses are reported: each damaged audio frame left a hole the device saw and the host resent.
+    expect(f.droppedFrames).toBeGreaterThanOrEqual(2);
+    expect(f.framesResent).toBeGreaterThanOrEqual(2);
+    expect(f.framesSent).toBeGreaterThan(f.framesTotal);
+    // Damaged device → host frames fail their CRC at the host, or (header hit) leave a gap the host asked to resend.
+    expect(f.crcErrors.fromDevice + f.recovery.resendRequests).toBeGreaterThanOrEqual(1);
+    const simListeners = process.listeners('SIGINT').filter((l) => !listenersBefore.includes(l));
+    expect(simListeners).toHaveLength(1);
+    simListeners[0]!('SIGINT');
+    const s = await sim;
+    expect(s.code, s.stderr).toBe(0);
+    const j = JSON.parse(s.stdout);
+    expect(j.faultsFired).toBe(faults.length);
+    expect(j.status.gaps).toBe(f.droppedFrames);
+    expect(j.status.invokes).toBe(golden.length);
   }, 30_000);
 
   it('--hil without --model is a usage error', async () => {

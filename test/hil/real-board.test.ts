@@ -24,7 +24,6 @@ if (!PORT) {
       it(`${model}: bit-exact on every golden WAV`, async () => {
         const link = await openPort(PORT, { baudRate: BAUD });
         try {
-          await link.setBaudRate(BAUD);
           const session = new HilSession(link, { timeoutMs: 1000 });
           const caps = await session.hello();
           const index = caps.models.indexOf(model);

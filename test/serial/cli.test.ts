@@ -114,6 +114,21 @@ describe('serial port errors', () => {
     await t.close();
   });
 
+  it('openPort opens a virtual port at the requested baud rate (default 115200), as it does a real one', async () => {
+    virtualPort('/dev/ttyVIRTBAUD', { chip: 'esp32' });
+    const fast = await openPort('/dev/ttyVIRTBAUD', { baudRate: 921600 });
+    expect(fast.isOpen).toBe(true);
+    expect(fast.baudRate).toBe(921600);
+    await fast.close();
+    const plain = await openPort('/dev/ttyVIRTBAUD');
+    expect(plain.baudRate).toBe(115200);
+    await plain.close();
+    MockBinding.createPort('/dev/ttyMOCKBAUD', {});
+    const real = await openPort('/dev/ttyMOCKBAUD', { binding: MockBinding, baudRate: 460800 });
+    expect(real.baudRate).toBe(460800);
+    await real.close();
+  });
+
   it('unplugged mid-write: specific message, flash reported incomplete', async () => {
     const dir = makeBuildDir('esp32', []);
     const faults: FaultPlan[] = [{ kind: 'disconnect', direction: 'to-device', after: 3000 }];

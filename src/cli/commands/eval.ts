@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { Command } from '../command.js';
+import type { Command, ParsedArgs } from '../command.js';
 import { MwwError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { checkOutputs, esphomeRule, num, required, str } from '../args.js';
+import { checkOutputs, esphomeRule, num, repeated, required, str } from '../args.js';
 import { collectWavs, loadDetectorModel } from '../../detect/pipeline.js';
 import { PARALLEL_MIN_BYTES, defaultJobs, scoreFiles } from '../../detect/parallel.js';
 import { DEFAULT_TARGET_FA_PER_HOUR, chooseCutoff, sweepCutoffs, type SweepPoint } from '../../detect/evaluate.js';
@@ -26,6 +26,12 @@ Options:
   --plot OUT               ROC-style curve: OUT.svg, or OUT.html with the curve and FRR/FA against the cutoff
   --json                   machine-readable result with the whole curve`;
 
+/** Every value of a repeatable directory flag, which must be given at least once. */
+function requiredDirs(args: ParsedArgs, name: string): string[] {
+  required(args, name, usage);
+  return repeated(args, name);
+}
+
 const command: Command = {
   name: 'eval',
   summary: 'Measure false rejections and false accepts per hour over recordings; choose the cutoff',
@@ -43,10 +49,8 @@ const command: Command = {
   },
   async run(args, out) {
     const modelFile = required(args, 'model', usage);
-    const pos = (args.values.positives as string[] | undefined) ?? [];
-    const neg = (args.values.negatives as string[] | undefined) ?? [];
-    if (!pos.length) throw new MwwError('usage', `--positives is required\n\n${usage}`);
-    if (!neg.length) throw new MwwError('usage', `--negatives is required\n\n${usage}`);
+    const pos = requiredDirs(args, 'positives');
+    const neg = requiredDirs(args, 'negatives');
     if (args.positionals.length) throw new MwwError('usage', `unexpected argument "${args.positionals[0]}"; give recordings with --positives and --negatives\n\n${usage}`);
     const plot = str(args, 'plot');
     const plotAs = plot === undefined ? undefined : plotFormat(plot);

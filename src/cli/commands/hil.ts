@@ -20,7 +20,7 @@ Protocol: docs/hil-protocol.md.
   --esphome R         decision rule for the host's detections: 2025 (default) or 2024.11
   --device-model ID   the device's model to compare with (index or id; default: the one named like --model)
   --frame-samples N   samples per audio frame, a multiple of 160 (default 160 = 10 ms)
-  --timeout MS        silence from the device before polling it (default 500)
+  --timeout S         seconds of silence from the device before polling it (default 0.5; fractions allowed)
   --plot OUT.svg      host vs device output per file as SVG
 
 Exit status: 0 when every file is bit-exact, 1 otherwise.`;
@@ -48,7 +48,8 @@ const command: Command = {
     const baud = num(args, 'baud', { min: 9600, integer: true }) ?? 921600;
     const frameSamples = num(args, 'frame-samples', { min: 160, integer: true }) ?? 160;
     if (frameSamples % 160 !== 0) throw new MwwError('usage', `--frame-samples must be a multiple of 160 (one 10 ms step), got ${frameSamples}`);
-    const timeoutMs = num(args, 'timeout', { min: 10, integer: true }) ?? 500;
+    // Seconds, like --timeout of sim, flash and monitor; the session counts in milliseconds (at least 10 ms).
+    const timeoutMs = Math.round((num(args, 'timeout', { min: 0.01, what: 'a number of seconds' }) ?? 0.5) * 1000);
     const rule = esphomeRule(args);
     checkOutputs([{ flag: '--plot', path: plot }], [{ flag: '--model', path: modelFile }, ...inputs.map((p) => ({ flag: 'an input', path: p }))]);
 
@@ -59,8 +60,6 @@ const command: Command = {
     let deviceModels: string[] = [];
     const session = new HilSession(link, { timeoutMs });
     try {
-      // openPort's baudRate only reaches real ports; an in-process virtual port starts at 115200.
-      await link.setBaudRate(baud);
       const caps = await session.hello();
       deviceModels = caps.models;
       const deviceModel = pickDeviceModel(caps.models, str(args, 'device-model'), detector);

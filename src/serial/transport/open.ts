@@ -33,9 +33,22 @@ async function portTransport(path: string, opts: OpenPortOptions = {}): Promise<
   return new SerialportTransport({ path, baudRate: opts.baudRate ?? 115200, binding: opts.binding, info });
 }
 
-/** Open a port by path (virtual ports first), with its USB identity when the system lists it. */
+/**
+ * Open a port by path (virtual ports first), with its USB identity when the system lists it, at
+ * `opts.baudRate` (default 115200) whichever kind of port it is.
+ */
 export async function openPort(path: string, opts: OpenPortOptions = {}): Promise<SerialTransport> {
   const t = await portTransport(path, opts);
   await t.open();
+  // A real port is opened at the rate given to its constructor; a virtual one starts at its line's default.
+  const baudRate = opts.baudRate ?? 115200;
+  if (t.baudRate !== baudRate) {
+    try {
+      await t.setBaudRate(baudRate);
+    } catch (e) {
+      await t.close().catch(() => {});
+      throw e;
+    }
+  }
   return t;
 }
