@@ -2,27 +2,14 @@
 // Target from issue 3: at least half of TFLM's C library on this machine (which does about 750 s/s), i.e. 375 s/s.
 // Reports wall-clock throughput (the number the target is about) and CPU-time throughput (stable when other
 // processes share the machine).
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { report, REPO_ROOT, SHARED_DIR } from './_shared.js';
+import { goldenAudio, report, REPO_ROOT } from './_shared.js';
 
 const { MicroFrontend, computeFeatures } = await import(path.join(REPO_ROOT, 'dist', 'frontend', 'index.js'));
 
-// The four reference recordings back to back (speech, a sentence, silence); a deterministic noise-and-tone
-// signal when ../shared is missing.
-let audio;
-const names = ['okay_nabu', 'hey_jarvis', 'negative', 'silence'].map((n) => path.join(SHARED_DIR, 'golden', 'audio', `${n}.wav`));
-if (names.every((p) => existsSync(p))) {
-  const { readWav } = await import(path.join(REPO_ROOT, 'dist', 'audio', 'wav.js'));
-  const clips = [];
-  for (const p of names) clips.push((await readWav(p)).samples);
-  audio = new Int16Array(clips.reduce((s, c) => s + c.length, 0));
-  let off = 0;
-  for (const c of clips) {
-    audio.set(c, off);
-    off += c.length;
-  }
-} else {
+// The reference recordings back to back; a deterministic noise-and-tone signal when ../shared is missing.
+let audio = await goldenAudio();
+if (!audio) {
   audio = new Int16Array(16000 * 15);
   let s = 1;
   for (let i = 0; i < audio.length; i++) {

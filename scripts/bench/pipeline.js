@@ -1,26 +1,17 @@
 // Bench: the whole host pipeline of `mww test` — micro frontend + okay_nabu streaming model + ESPHome's
 // decision rule — in seconds of audio processed per second of wall time (single thread).
 import path from 'node:path';
-import { report, REPO_ROOT, SHARED_DIR } from './_shared.js';
+import { goldenAudio, GOLDEN_CLIPS, report, REPO_ROOT, SHARED_DIR } from './_shared.js';
 
 const dist = (p) => path.join(REPO_ROOT, 'dist', p);
-const { readWav } = await import(dist('audio/wav.js'));
 const { computeFeatures } = await import(dist('frontend/index.js'));
 const { runStreaming } = await import(dist('micro/interpreter.js'));
 const { readModelFile } = await import(dist('tflite/file.js'));
 const { simulate } = await import(dist('detect/simulate.js'));
 
-const names = ['okay_nabu', 'hey_jarvis', 'negative', 'silence'];
-const clips = [];
-for (const n of names) clips.push((await readWav(path.join(SHARED_DIR, 'golden', 'audio', `${n}.wav`))).samples);
 // One long recording, as the device hears a continuous stream.
-const total = clips.reduce((s, c) => s + c.length, 0);
-const audio = new Int16Array(total);
-let off = 0;
-for (const c of clips) {
-  audio.set(c, off);
-  off += c.length;
-}
+const audio = await goldenAudio();
+if (!audio) throw new Error(`pipeline bench needs ${GOLDEN_CLIPS.join(', ')} under ${path.join(SHARED_DIR, 'golden', 'audio')}`);
 const { model } = await readModelFile(path.join(SHARED_DIR, 'models', 'okay_nabu.tflite'));
 const seconds = audio.length / 16000;
 

@@ -1,6 +1,7 @@
 import { MwwError } from '../errors.js';
 import type { Chip } from './chips.js';
 import { CHIPS, isChip } from './chips.js';
+import { ESPHOME_LINES } from './versions.js';
 
 /**
  * A voice board as data (`boards/<id>.yaml`). Pins are GPIO numbers. Everything the templates need to write
@@ -74,13 +75,29 @@ export interface Led {
   inverted?: boolean;
 }
 
+/**
+ * The boards of the `esp_adf` external component (ESPHome PR #5230) mww can generate, with what each needs in the
+ * esp32 framework block. Only the ESP32-S3-BOX-3 is confirmed (esphome/wake-word-voice-assistants' 2024 BOX-3
+ * config): esp-adf has no BOX-3 board of its own, so jesserockz's board component supplies it and
+ * CONFIG_AUDIO_BOARD_CUSTOM selects it. Another ADF board needs its own confirmed entry here.
+ */
+export const ESP_ADF_BOARDS = Object.freeze({
+  esp32s3box3: {
+    chip: 'esp32s3' as Chip,
+    sdkconfigOptions: ['CONFIG_AUDIO_BOARD_CUSTOM', 'CONFIG_ESP32_S3_BOX_3_BOARD'],
+    component: { name: 'esp32_s3_box_3_board', source: 'github://jesserockz/esp32-s3-box-3-board@main' },
+  },
+});
+export type EspAdfBoard = keyof typeof ESP_ADF_BOARDS;
+
 /** What a board needs on one ESPHome release line, when that differs from the default. */
 export interface BoardLineOverride {
   /** Reason the board cannot be generated for the line. */
   unsupported?: string;
   /** 2024-era BOX boards: audio through the `esp_adf` external component instead of i2s_audio + audio_adc. */
   audioStack?: 'esp_adf';
-  espAdfBoard?: string;
+  /** The esp_adf `board:` (required with audioStack esp_adf): one of ESP_ADF_BOARDS. */
+  espAdfBoard?: EspAdfBoard;
 }
 
 export interface Board {
@@ -116,6 +133,18 @@ class Reader {
   obj(v: unknown, field: string): Obj {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(field, `expected a mapping, found ${describe(v)}`);
     return v as Obj;
+  }
+  /**
+   * A mapping with only the keys the schema declares. A misspelt key would otherwise be dropped silently and its
+   * default used, so it is refused, as ESPHome refuses unknown keys in its own config. `field`: the mapping's path
+   * ('' for the top level).
+   */
+  mapping(v: unknown, field: string, allowed: readonly string[]): Obj {
+    const o = this.obj(v, field || '(top level)');
+    for (const k of Object.keys(o)) {
+      if (!allowed.includes(k)) this.fail(field ? `${field}.${k}` : k, `unknown key '${k}' (allowed keys${field ? ` of ${field}` : ''}: ${allowed.join(', ')})`);
+    }
+    return o;
   }
   str(o: Obj, key: string, field: string, opts: { optional?: boolean; pattern?: RegExp; hint?: string } = {}): string {
     const v = o[key];
@@ -176,8 +205,10 @@ function describe(v: unknown): string {
 /** A board id: also its file name under boards/. */
 export const BOARD_ID = /^[a-z0-9][a-z0-9-]*$/;
 
+const BUS_KEYS = ['lrclk', 'bclk', 'mclk', 'mode'] as const;
+
 function readBus(r: Reader, v: unknown, field: string): I2sBus {
-  const o = r.obj(v, field);
+  const o = r.mapping(v, field, BUS_KEYS);
   return {
     lrclk: r.pin(o, 'lrclk', `${field}.`),
     bclk: r.pin(o, 'bclk', `${field}.`, true),
@@ -193,7 +224,7 @@ function readFixedPins(r: Reader, v: unknown): FixedPin[] {
   if (!Array.isArray(v)) r.fail('fixedPins', `expected a list, found ${describe(v)}`);
   return v.map((item, i) => {
     const field = `fixedPins[${i}].`;
-    const o = r.obj(item, `fixedPins[${i}]`);
+    const o = r.mapping(item, `fixedPins[${i}]`, ['id', 'pin', 'level', 'withSpeaker', 'purpose']);
     return {
       id: r.str(o, 'id', field, { pattern: SWITCH_ID, hint: 'a C++ identifier in lowercase' }),
       pin: r.pin(o, 'pin', field),
@@ -207,14 +238,19 @@ function readFixedPins(r: Reader, v: unknown): FixedPin[] {
 /** Parse and validate a board description (already YAML-parsed). Throws MwwError naming file and field. */
 export function parseBoard(raw: unknown, file: string): Board {
   const r = new Reader(file);
-  const o = r.obj(raw, '(top level)');
+  const o = r.mapping(raw, '', [
+    'id', 'name', 'chip', 'esphomeBoard', 'flashSize', 'cpuFrequency', 'psram', 'logger', 'i2c', 'i2sBus',
+    'microphone', 'speaker', 'led', 'button', 'fixedPins', 'notes', 'sources', 'esphomeLines',
+  ]);
   const id = r.str(o, 'id', '', { pattern: BOARD_ID, hint: 'lowercase letters, digits and -' });
   const chipRaw = o.chip;
   if (!isChip(chipRaw)) r.fail('chip', `expected one of ${Object.keys(CHIPS).join(', ')}, found ${describe(chipRaw)}`);
-  const psramO = r.obj(o.psram ?? { mode: 'none' }, 'psram');
-  const loggerO = r.obj(o.logger ?? {}, 'logger');
-  const micO = r.obj(o.microphone, 'microphone');
-  const adc = micO.adc === undefined ? undefined : { platform: r.str(r.obj(micO.adc, 'microphone.adc'), 'platform', 'microphone.adc.') };
+  const psramO = r.mapping(o.psram ?? { mode: 'none' }, 'psram', ['mode', 'speed']);
+  const loggerO = r.mapping(o.logger ?? {}, 'logger', ['hardwareUart']);
+  const micO = r.mapping(o.microphone, 'microphone', [
+    'type', 'din', 'adcType', 'channel', 'bitsPerSample', 'sampleRate', 'adc', 'wakeWordChannel', 'assistantChannel', 'gainFactor',
+  ]);
+  const adc = micO.adc === undefined ? undefined : { platform: r.str(r.mapping(micO.adc, 'microphone.adc', ['platform']), 'platform', 'microphone.adc.') };
   const board: Board = {
     id,
     name: r.str(o, 'name', ''),
@@ -228,7 +264,7 @@ export function parseBoard(raw: unknown, file: string): Board {
     },
     logger: { hardwareUart: r.oneOf(loggerO, 'hardwareUart', 'logger.', ['UART0', 'UART1', 'UART2', 'USB_SERIAL_JTAG', 'USB_CDC'] as const, true) },
     i2c: o.i2c === undefined ? undefined : (() => {
-      const i = r.obj(o.i2c, 'i2c');
+      const i = r.mapping(o.i2c, 'i2c', ['sda', 'scl']);
       return { sda: r.pin(i, 'sda', 'i2c.'), scl: r.pin(i, 'scl', 'i2c.') };
     })(),
     i2sBus: readBus(r, o.i2sBus, 'i2sBus'),
@@ -246,19 +282,19 @@ export function parseBoard(raw: unknown, file: string): Board {
       gainFactor: r.int(micO, 'gainFactor', 'microphone.', 1, 64),
     },
     speaker: o.speaker === undefined ? undefined : (() => {
-      const s = r.obj(o.speaker, 'speaker');
+      const s = r.mapping(o.speaker, 'speaker', ['bus', 'dout', 'dacType', 'dac', 'sampleRate', 'bitsPerSample', 'channel']);
       return {
         bus: s.bus === undefined ? undefined : readBus(r, s.bus, 'speaker.bus'),
         dout: r.pin(s, 'dout', 'speaker.'),
         dacType: r.oneOf(s, 'dacType', 'speaker.', ['external', 'internal'] as const),
-        dac: s.dac === undefined ? undefined : { platform: r.str(r.obj(s.dac, 'speaker.dac'), 'platform', 'speaker.dac.') },
+        dac: s.dac === undefined ? undefined : { platform: r.str(r.mapping(s.dac, 'speaker.dac', ['platform']), 'platform', 'speaker.dac.') },
         sampleRate: r.int(s, 'sampleRate', 'speaker.', 8000, 96000),
         bitsPerSample: r.oneOf(s, 'bitsPerSample', 'speaker.', [16, 32] as const, true),
         channel: r.oneOf(s, 'channel', 'speaker.', ['left', 'right', 'stereo'] as const, true),
       };
     })(),
     led: o.led === undefined ? undefined : (() => {
-      const l = r.obj(o.led, 'led');
+      const l = r.mapping(o.led, 'led', ['pin', 'chipset', 'numLeds', 'rgbOrder', 'kind', 'inverted']);
       return {
         pin: r.pin(l, 'pin', 'led.'),
         chipset: r.str(l, 'chipset', 'led.', { optional: true, pattern: /^[A-Za-z0-9_]+$/ }),
@@ -269,7 +305,7 @@ export function parseBoard(raw: unknown, file: string): Board {
       };
     })(),
     button: o.button === undefined ? undefined : (() => {
-      const b = r.obj(o.button, 'button');
+      const b = r.mapping(o.button, 'button', ['pin', 'inverted']);
       return { pin: r.pin(b, 'pin', 'button.'), inverted: r.bool(b, 'inverted', 'button.') };
     })(),
     fixedPins: readFixedPins(r, o.fixedPins),
@@ -278,14 +314,21 @@ export function parseBoard(raw: unknown, file: string): Board {
     esphomeLines: {},
     file,
   };
-  const lines = r.obj(o.esphomeLines ?? {}, 'esphomeLines');
+  const lines = r.mapping(o.esphomeLines ?? {}, 'esphomeLines', Object.keys(ESPHOME_LINES));
   for (const [line, v] of Object.entries(lines)) {
-    const lo = r.obj(v, `esphomeLines.${line}`);
-    board.esphomeLines[line] = {
-      unsupported: r.str(lo, 'unsupported', `esphomeLines.${line}.`, { optional: true }),
-      audioStack: r.oneOf(lo, 'audioStack', `esphomeLines.${line}.`, ['esp_adf'] as const, true),
-      espAdfBoard: r.str(lo, 'espAdfBoard', `esphomeLines.${line}.`, { optional: true }),
-    };
+    const field = `esphomeLines.${line}`;
+    const lo = r.mapping(v, field, ['unsupported', 'audioStack', 'espAdfBoard']);
+    const audioStack = r.oneOf(lo, 'audioStack', `${field}.`, ['esp_adf'] as const, true);
+    const adfBoards = Object.keys(ESP_ADF_BOARDS) as EspAdfBoard[];
+    let espAdfBoard: EspAdfBoard | undefined;
+    if (audioStack === 'esp_adf') {
+      espAdfBoard = r.oneOf(lo, 'espAdfBoard', `${field}.`, adfBoards);
+      const adfChip = ESP_ADF_BOARDS[espAdfBoard].chip;
+      if (adfChip !== board.chip) r.fail(`${field}.espAdfBoard`, `${espAdfBoard} is an ${CHIPS[adfChip].label} board, but this board's chip is ${CHIPS[board.chip].label}`);
+    } else if (lo.espAdfBoard !== undefined) {
+      r.fail(`${field}.espAdfBoard`, 'only applies with audioStack: esp_adf');
+    }
+    board.esphomeLines[line] = { unsupported: r.str(lo, 'unsupported', `${field}.`, { optional: true }), audioStack, espAdfBoard };
   }
   checkBoardHardware(board);
   return board;
@@ -322,7 +365,8 @@ export function pinUses(b: Board): PinUse[] {
 
 /**
  * Hardware rules a board file must follow: GPIOs that exist on the chip, not taken by flash or PSRAM, not used
- * twice, outputs not on input-only pins, PDM only where the hardware can do it.
+ * twice, outputs not on input-only pins, PDM only where the microphone path can do it. (Both supported chips
+ * receive PDM on I2S0, ESPHome's PDM_VARIANTS; what can rule PDM out is the board's own wiring.)
  */
 export function checkBoardHardware(b: Board): void {
   const chip = CHIPS[b.chip];
@@ -346,8 +390,16 @@ export function checkBoardHardware(b: Board): void {
     fail('logger.hardwareUart', `${uart} is not a logger port of ${chip.label} (one of ${chip.loggerUarts.join(', ')})`);
   }
   if (b.psram.mode === 'octal' && !chip.octalPsram) fail('psram.mode', `${chip.label} has no octal PSRAM mode`);
+  if (b.microphone.adcType === 'internal') {
+    // ESPHome's internal-ADC microphone reads an analog pin (adc_pin, no i2s_din_pin and no pdm) and exists only on
+    // the original ESP32 (INTERNAL_ADC_VARIANTS); mww's templates write I2S/PDM microphones on i2s_din_pin.
+    fail('microphone.adcType', `internal (the ${chip.label}'s built-in ADC on an analog pin) is not supported: mww generates I2S or PDM microphones on a data pin (adcType: external)`);
+  }
+  if (b.speaker?.dacType === 'internal') {
+    // Likewise the internal DAC speaker drives analog pins (no i2s_dout_pin); the templates write I2S speakers.
+    fail('speaker.dacType', `internal (the ${chip.label}'s built-in DAC) is not supported: mww generates I2S speakers on a data pin (dacType: external)`);
+  }
   if (b.microphone.type === 'pdm') {
-    if (!chip.pdmRx) fail('microphone.type', `PDM microphones are not supported on ${chip.label}`);
     if (b.microphone.adc) {
       fail('microphone.type', `PDM is not possible with the ${b.microphone.adc.platform} codec: it delivers standard I2S, so use type: i2s`);
     }

@@ -15,7 +15,6 @@ export interface ChipInfo {
   psramPins(mode: 'quad' | 'octal'): ReadonlySet<number>;
   octalPsram: boolean;
   /** I2S peripheral can receive PDM (I2S0 on both chips). */
-  pdmRx: boolean;
   /**
    * `logger: hardware_uart` values ESPHome accepts for the chip (UART_SELECTION_ESP32 in
    * esphome/components/logger/__init__.py, unchanged from 2024 to 2026).
@@ -37,7 +36,6 @@ export const CHIPS: Record<Chip, ChipInfo> = {
     // WROVER modules wire the PSRAM clock/CS to GPIO16/17.
     psramPins: () => new Set([16, 17]),
     octalPsram: false,
-    pdmRx: true,
     loggerUarts: ['UART0', 'UART1', 'UART2'],
     uart0: { tx: 1, rx: 3 },
   },
@@ -48,7 +46,6 @@ export const CHIPS: Record<Chip, ChipInfo> = {
     inputOnly: new Set<number>(),
     psramPins: (mode) => (mode === 'octal' ? new Set(range(33, 37)) : new Set<number>()),
     octalPsram: true,
-    pdmRx: true,
     loggerUarts: ['UART0', 'UART1', 'USB_CDC', 'USB_SERIAL_JTAG'],
     uart0: { tx: 43, rx: 44 },
   },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { PACKAGE_ROOT, MWW_VERSION } from '../version.js';
-import type { Board, I2sBus } from './board-schema.js';
+import { ESP_ADF_BOARDS, type Board, type I2sBus } from './board-schema.js';
 import type { EsphomeLine } from './versions.js';
 import { asciiJson, yamlString } from './names.js';
 
@@ -76,7 +76,8 @@ const oneLine = (s: string): string => s.replace(/[\r\n\u2028\u2029]+/g, ' ');
 export function renderDeviceYaml(input: RenderInput): string {
   const { board, line } = input;
   const override = board.esphomeLines[line.id] ?? {};
-  const espAdf = override.audioStack === 'esp_adf' ? { board: override.espAdfBoard ?? 'esp32s3box3' } : undefined;
+  // esp_adf: the board's ADF board (parseBoard requires one of ESP_ADF_BOARDS) and what the framework needs for it.
+  const espAdf = override.audioStack === 'esp_adf' && override.espAdfBoard ? { board: override.espAdfBoard, ...ESP_ADF_BOARDS[override.espAdfBoard] } : undefined;
   const speakerWanted = input.voiceAssistant && board.speaker !== undefined;
   const speakerBus: I2sBus | undefined = speakerWanted ? board.speaker?.bus : undefined;
   const view = {

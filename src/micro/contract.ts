@@ -4,8 +4,9 @@
  * [1, 1] uint8, at most 20 resource variables in its 1024-byte variable arena. Pure: reports every problem
  * found, each naming the offending part and what was expected.
  */
+import { MwwError } from '../errors.js';
 import { TensorType, type TfliteModel } from '../tflite/model.js';
-import { isEsphomeOp, opCodeOf, opName } from '../tflite/ops.js';
+import { isEsphomeOp, opName } from '../tflite/ops.js';
 import { variableArena } from './arena/index.js';
 import { FEATURES_PER_SLICE } from './interpreter.js';
 import { typeName } from './tensor.js';
@@ -19,6 +20,53 @@ export interface ContractResult {
 
 export const TFLITE_SCHEMA_VERSION = 3;
 
+/** BuiltinOperator CUSTOM in TFLite's schema. */
+const CUSTOM_OP = 32;
+
+/** An operator's builtin code and the name to show for it (CUSTOM ops with their custom code). */
+export function operatorLabel(model: TfliteModel, opcodeIndex: number): { code: number; name: string } {
+  const oc = model.operatorCodes[opcodeIndex];
+  if (!oc) return { code: -1, name: `opcode index ${opcodeIndex}` };
+  if (oc.builtinCode === CUSTOM_OP) return { code: CUSTOM_OP, name: `CUSTOM '${oc.customCode ?? ''}'` };
+  return { code: oc.builtinCode, name: opName(oc.builtinCode) };
+}
+
+/** One kind of operator ESPHome's MicroMutableOpResolver<20> does not register. */
+export interface OpOutsideResolver {
+  code: number;
+  name: string;
+  /** how many operators of this kind the model has (all subgraphs) */
+  count: number;
+  /** where it first occurs */
+  subgraph: number;
+  index: number;
+}
+
+/**
+ * The one scan for operators outside ESPHome's 20 (the device's GetRegistrationFromOpCode would fail on them):
+ * one entry per kind, in order of first occurrence. The contract check, the host runtime and the arena
+ * calculator each word the refusal for their own context. An opcode index outside the model's operator codes
+ * is a malformed model, not an unsupported op: MwwError 'input' naming the operator.
+ */
+export function opsOutsideResolver(model: TfliteModel, source = 'model'): OpOutsideResolver[] {
+  const found = new Map<string, OpOutsideResolver>();
+  model.subgraphs.forEach((sg, si) =>
+    sg.operators.forEach((op, oi) => {
+      const { code, name } = operatorLabel(model, op.opcodeIndex);
+      if (code === -1) {
+        throw new MwwError('input', `operator code index ${op.opcodeIndex} is out of range (${model.operatorCodes.length} operator codes)`, {
+          where: `${source}: subgraph ${si}, operator ${oi}`,
+        });
+      }
+      if (isEsphomeOp(code)) return;
+      const seen = found.get(name);
+      if (seen) seen.count++;
+      else found.set(name, { code, name, count: 1, subgraph: si, index: oi });
+    }),
+  );
+  return [...found.values()];
+}
+
 /** Shapes as ESPHome's docs write them: [1, 3, 40]. */
 const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -31,20 +79,9 @@ export function checkEsphomeContract(model: TfliteModel): ContractResult {
   }
 
   // Operators outside the resolver: one problem per op kind, with where it first occurs and how often.
-  const unsupported = new Map<number, { count: number; first: string }>();
-  model.subgraphs.forEach((sg, si) =>
-    sg.operators.forEach((op, oi) => {
-      const code = opCodeOf(model, op);
-      if (isEsphomeOp(code)) return;
-      const seen = unsupported.get(code);
-      if (seen) seen.count++;
-      else unsupported.set(code, { count: 1, first: `subgraph ${si}, op ${oi}` });
-    }),
-  );
-  for (const [code, { count, first }] of unsupported) {
-    problems.push(
-      `operator ${opName(code)} (${count}×, first at ${first}) is not in ESPHome's op resolver; the model fails to load`,
-    );
+  const unsupported = opsOutsideResolver(model);
+  for (const { name, count, subgraph, index } of unsupported) {
+    problems.push(`operator ${name} (${count}×, first at subgraph ${subgraph}, op ${index}) is not in ESPHome's op resolver; the model fails to load`);
   }
 
   const main = model.subgraphs[0];
@@ -91,7 +128,8 @@ export function checkEsphomeContract(model: TfliteModel): ContractResult {
     }
   }
 
-  if (unsupported.size === 0) {
+  // The variable arena comes from the load plan, which refuses ops outside the resolver.
+  if (unsupported.length === 0) {
     const vars = variableArena(model);
     if (vars.count > vars.maxCount) {
       problems.push(`the model creates ${vars.count} resource variables; ESPHome allows at most ${vars.maxCount}`);

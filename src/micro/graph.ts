@@ -6,38 +6,29 @@
  */
 import { MwwError, type ErrorKind } from '../errors.js';
 import type { TfliteModel } from '../tflite/model.js';
-import { isEsphomeOp, opName } from '../tflite/ops.js';
+import { operatorLabel, opsOutsideResolver } from './contract.js';
 import type { EvalFn, OpContext } from './kernels/context.js';
 import { KERNELS } from './kernels/index.js';
 import { ResourceVariables } from './resources.js';
 import { createRuntimeTensor, type RuntimeTensor } from './tensor.js';
 
-const CUSTOM = 32;
-
-export function operatorLabel(model: TfliteModel, opcodeIndex: number): { code: number; name: string } {
-  const oc = model.operatorCodes[opcodeIndex];
-  if (!oc) return { code: -1, name: `opcode index ${opcodeIndex}` };
-  if (oc.builtinCode === CUSTOM) return { code: CUSTOM, name: `CUSTOM '${oc.customCode ?? ''}'` };
-  return { code: oc.builtinCode, name: opName(oc.builtinCode) };
-}
-
 /** Refuses models ESPHome could not load (ops outside its resolver) and ops this runtime lacks. */
 export function checkOperators(model: TfliteModel, source: string): void {
-  const seen = new Set<number>();
+  const outside = opsOutsideResolver(model, source)[0];
+  if (outside) {
+    const { name, code } = outside;
+    throw new MwwError('unsupported', `operator ${name} (code ${code}) is not registered by ESPHome's micro_wake_word resolver`, {
+      where: `${source}: subgraph ${outside.subgraph}, operator ${outside.index}`,
+      details: { op: name, code },
+    });
+  }
   for (let s = 0; s < model.subgraphs.length; s++) {
     const ops = model.subgraphs[s]!.operators;
     for (let i = 0; i < ops.length; i++) {
       const { code, name } = operatorLabel(model, ops[i]!.opcodeIndex);
-      if (seen.has(code)) continue;
-      seen.add(code);
-      const where = `${source}: subgraph ${s}, operator ${i}`;
-      if (code === -1) throw new MwwError('input', `operator code index ${ops[i]!.opcodeIndex} is out of range (${model.operatorCodes.length} operator codes)`, { where });
-      if (!isEsphomeOp(code)) {
-        throw new MwwError('unsupported', `operator ${name} (code ${code}) is not registered by ESPHome's micro_wake_word resolver`, { where, details: { op: name, code } });
-      }
       if (!KERNELS.has(code)) {
         throw new MwwError('unsupported', `operator ${name} (code ${code}) is in ESPHome's resolver but mww's host runtime does not implement it yet`, {
-          where,
+          where: `${source}: subgraph ${s}, operator ${i}`,
           details: { op: name, code },
         });
       }

@@ -54,6 +54,44 @@ describe('boards as data', () => {
     expect(boardError((b) => { b.microphone.type = 'pdm'; b.microphone.adc = { platform: 'es7210' }; b.i2c = { sda: 10, scl: 11 }; })).toMatch(/microphone\.type: PDM is not possible with the es7210 codec/);
     expect(boardError((b) => { b.microphone.type = 'pdm'; b.i2sBus.mode = 'secondary'; })).toMatch(/secondary-mode bus cannot do PDM/);
   });
+  it('rejects unknown keys with the file, the key path and the allowed keys', () => {
+    expect(boardError((b) => (b.flashsize = '8MB'))).toBe(
+      "my-board.yaml: flashsize: unknown key 'flashsize' (allowed keys: id, name, chip, esphomeBoard, flashSize, cpuFrequency, psram, logger, i2c, i2sBus, microphone, speaker, led, button, fixedPins, notes, sources, esphomeLines)",
+    );
+    expect(boardError((b) => (b.microphone.dinPin = 4))).toBe(
+      "my-board.yaml: microphone.dinPin: unknown key 'dinPin' (allowed keys of microphone: type, din, adcType, channel, bitsPerSample, sampleRate, adc, wakeWordChannel, assistantChannel, gainFactor)",
+    );
+    expect(boardError((b) => (b.i2sBus.ws = 3))).toBe("my-board.yaml: i2sBus.ws: unknown key 'ws' (allowed keys of i2sBus: lrclk, bclk, mclk, mode)");
+    expect(boardError((b) => (b.speaker.bus = { lrclk: 6, bclk: 7, sck: 9 }))).toMatch(/^my-board\.yaml: speaker\.bus\.sck: unknown key 'sck' \(allowed keys of speaker\.bus: lrclk, bclk, mclk, mode\)$/);
+    expect(boardError((b) => (b.psram.size = '8MB'))).toMatch(/^my-board\.yaml: psram\.size: unknown key 'size' \(allowed keys of psram: mode, speed\)$/);
+    expect(boardError((b) => (b.logger.baudRate = 115200))).toMatch(/^my-board\.yaml: logger\.baudRate: unknown key 'baudRate' \(allowed keys of logger: hardwareUart\)$/);
+    expect(boardError((b) => (b.fixedPins = [{ id: 'amp', pin: 9, level: 'high', purpose: 'amp', inverted: true }]))).toMatch(
+      /^my-board\.yaml: fixedPins\[0\]\.inverted: unknown key 'inverted' \(allowed keys of fixedPins\[0\]: id, pin, level, withSpeaker, purpose\)$/,
+    );
+    expect(boardError((b) => (b.led = { pin: 48, chipset: 'WS2812', count: 1 }))).toMatch(/^my-board\.yaml: led\.count: unknown key 'count' \(allowed keys of led: pin, chipset, numLeds, rgbOrder, kind, inverted\)$/);
+    expect(boardError((b) => (b.esphomeLines = { '2024.12': { unsupported: 'x' } }))).toMatch(/^my-board\.yaml: esphomeLines\.2024\.12: unknown key '2024\.12' \(allowed keys of esphomeLines: 2024\.11, 2025\.11\)$/);
+    expect(boardError((b) => (b.esphomeLines = { '2024.11': { unsuported: 'x' } }))).toMatch(/^my-board\.yaml: esphomeLines\.2024\.11\.unsuported: unknown key 'unsuported' \(allowed keys of esphomeLines\.2024\.11: unsupported, audioStack, espAdfBoard\)$/);
+  });
+  it('esp_adf: a known ADF board is required, on its chip; espAdfBoard alone is refused', () => {
+    expect(boardError((b) => (b.esphomeLines = { '2024.11': { audioStack: 'esp_adf' } }))).toMatch(/esphomeLines\.2024\.11\.espAdfBoard: is required \(one of esp32s3box3\)/);
+    expect(boardError((b) => (b.esphomeLines = { '2024.11': { audioStack: 'esp_adf', espAdfBoard: 'lyrat' } }))).toMatch(/esphomeLines\.2024\.11\.espAdfBoard: expected one of esp32s3box3, found string "lyrat"/);
+    expect(boardError((b) => (b.esphomeLines = { '2024.11': { espAdfBoard: 'esp32s3box3' } }))).toMatch(/esphomeLines\.2024\.11\.espAdfBoard: only applies with audioStack: esp_adf/);
+    const onEsp32 = (b: Record<string, any>): void => {
+      b.chip = 'esp32';
+      b.psram = { mode: 'none' };
+      b.logger = {};
+      b.i2sBus = { lrclk: 25, bclk: 26 };
+      b.microphone.din = 27;
+      delete b.speaker;
+      b.esphomeLines = { '2024.11': { audioStack: 'esp_adf', espAdfBoard: 'esp32s3box3' } };
+    };
+    expect(boardError(onEsp32)).toMatch(/esphomeLines\.2024\.11\.espAdfBoard: esp32s3box3 is an ESP32-S3 board, but this board's chip is ESP32/);
+    expect(loadBoard('esp32-s3-box-3').esphomeLines['2024.11']).toEqual({ unsupported: undefined, audioStack: 'esp_adf', espAdfBoard: 'esp32s3box3' });
+  });
+  it("refuses an internal-ADC microphone, which the templates cannot write (ESPHome's adc_type internal has no data pin)", () => {
+    expect(boardError((b) => (b.microphone.adcType = 'internal'))).toMatch(/my-board\.yaml: microphone\.adcType: internal \(the ESP32-S3's built-in ADC on an analog pin\) is not supported: mww generates I2S or PDM microphones on a data pin \(adcType: external\)/);
+    expect(boardError((b) => (b.speaker.dacType = 'internal'))).toMatch(/my-board\.yaml: speaker\.dacType: internal \(the ESP32-S3's built-in DAC\) is not supported: mww generates I2S speakers on a data pin \(dacType: external\)/);
+  });
   it('names the file and field for malformed values', () => {
     expect(boardError((b) => (b.chip = 'esp32c3'))).toMatch(/my-board\.yaml: chip: expected one of esp32, esp32s3/);
     expect(boardError((b) => delete b.microphone.din)).toMatch(/microphone\.din: is required/);

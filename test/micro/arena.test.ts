@@ -116,8 +116,10 @@ describeShared('arena: golden arena.json', () => {
     const one = recommendedArena(nabu, { chip: 'esp32s3', espNn: '1.1.2' });
     expect(one.value).toBe(Math.ceil(25796 / 16) * 16 + RECOMMENDED_MARGIN);
     expect(one.margin).toBe(RECOMMENDED_MARGIN);
+    expect(one.min).toBe(25796);
     const all = recommendedArena(nabu);
     expect(all.target).toBe('max-over-targets');
+    expect(all.min).toBe(33796);
     expect(all.value).toBe(Math.ceil(33796 / 16) * 16 + RECOMMENDED_MARGIN);
     for (const t of SUPPORTED_TARGETS) expect(arenaAt(nabu, t, all.value).ok).toBe(true);
   });

@@ -3,7 +3,10 @@ import { beforeAll, expect, it } from 'vitest';
 import { describeShared, sharedPath } from '../helpers/shared.js';
 import { readModelFile } from '../../src/tflite/file.js';
 import { BuiltinOp, TensorType, type TfliteModel } from '../../src/tflite/model.js';
-import { checkEsphomeContract } from '../../src/micro/contract.js';
+import { checkEsphomeContract, opsOutsideResolver } from '../../src/micro/contract.js';
+import { MicroInterpreter } from '../../src/micro/interpreter.js';
+import { computeArena } from '../../src/micro/arena/index.js';
+import { MwwError } from '../../src/errors.js';
 
 describeShared('ESPHome contract', () => {
   let base: TfliteModel;
@@ -28,6 +31,52 @@ describeShared('ESPHome contract', () => {
     expect(r.ok).toBe(false);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]).toMatch(/operator SOFTMAX \(1×, first at subgraph 0, op \d+\) is not in ESPHome's op resolver/);
+  });
+
+  it('finds ops outside the resolver once per kind (count, first occurrence); runtime and arena word it for their context', () => {
+    expect(opsOutsideResolver(base)).toEqual([]);
+    const m = fresh();
+    const sg = m.subgraphs[0]!;
+    const opsOf = (code: number): number[] => sg.operators.flatMap((op, i) => (m.operatorCodes[op.opcodeIndex]!.builtinCode === code ? [i] : []));
+    const conv = opsOf(BuiltinOp.CONV_2D);
+    const logistic = opsOf(BuiltinOp.LOGISTIC);
+    expect(conv.length).toBeGreaterThan(1);
+    m.operatorCodes[sg.operators[conv[0]!]!.opcodeIndex]!.builtinCode = 28; // TANH (every CONV_2D shares the code)
+    m.operatorCodes[sg.operators[logistic[0]!]!.opcodeIndex]!.builtinCode = 25; // SOFTMAX
+    const found = opsOutsideResolver(m);
+    expect(found).toEqual([
+      { code: 28, name: 'TANH', count: conv.length, subgraph: 0, index: conv[0] },
+      { code: 25, name: 'SOFTMAX', count: 1, subgraph: 0, index: logistic[0] },
+    ]);
+    expect(checkEsphomeContract(m).problems).toEqual([
+      `operator TANH (${conv.length}×, first at subgraph 0, op ${conv[0]}) is not in ESPHome's op resolver; the model fails to load`,
+      `operator SOFTMAX (1×, first at subgraph 0, op ${logistic[0]}) is not in ESPHome's op resolver; the model fails to load`,
+    ]);
+    const refusal = (fn: () => unknown): MwwError => {
+      try {
+        fn();
+      } catch (e) {
+        if (e instanceof MwwError) return e;
+        throw e;
+      }
+      throw new Error('expected an MwwError');
+    };
+    const runtime = refusal(() => MicroInterpreter.create(m, { source: 'm.tflite' }));
+    expect(runtime.kind).toBe('unsupported');
+    expect(runtime.message).toBe(`m.tflite: subgraph 0, operator ${conv[0]}: operator TANH (code 28) is not registered by ESPHome's micro_wake_word resolver`);
+    const arena = refusal(() => computeArena(m, { chip: 'esp32s3', espNn: '1.1.2' }));
+    expect(arena.kind).toBe('unsupported');
+    expect(arena.message).toBe(`model: operator TANH (subgraph 0, op ${conv[0]}) is not in ESPHome's op resolver; the model cannot load`);
+  });
+
+  it('names a CUSTOM op with its custom code, and refuses an opcode index out of range as malformed', () => {
+    const m = fresh();
+    const i = m.operatorCodes.findIndex((c) => c.builtinCode === BuiltinOp.LOGISTIC);
+    m.operatorCodes[i] = { ...m.operatorCodes[i]!, builtinCode: 32, customCode: 'TFLite_Detection_PostProcess' };
+    expect(checkEsphomeContract(m).problems[0]).toMatch(/^operator CUSTOM 'TFLite_Detection_PostProcess' \(1×, first at subgraph 0, op \d+\) is not in ESPHome's op resolver/);
+    const bad = fresh();
+    bad.subgraphs[0]!.operators[5]!.opcodeIndex = 99;
+    expect(() => opsOutsideResolver(bad, 'x.tflite')).toThrow(`x.tflite: subgraph 0, operator 5: operator code index 99 is out of range (${bad.operatorCodes.length} operator codes)`);
   });
 
   it('reports an int8 model whose input is float32 specifically', () => {

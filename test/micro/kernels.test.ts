@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { MicroGraph } from '../../src/micro/graph.js';
 import { stridedSliceIndices } from '../../src/micro/kernels/strided_slice.js';
+import { multiplyByQuantizedMultiplier } from '../../src/micro/math/fixedpoint.js';
+import { quantizeMultiplier } from '../../src/micro/math/quantize.js';
 import { Activation, Padding } from '../../src/tflite/model.js';
 import { BuiltinOp, TensorType, buildModel, type TensorSpec } from './build-model.js';
 
@@ -158,6 +160,54 @@ describe('FULLY_CONNECTED', () => {
       return clamp8(halfUp(acc / 4));
     });
     expect(y).toEqual(expected);
+  });
+});
+
+describe('per-tensor requantization: FULLY_CONNECTED multiplies the float32 scales in float32, CONV_2D in double', () => {
+  // float32 scales for which float32(in·w) and the double product give multipliers 1616739836 vs 1616739805
+  // (shift −10), and an accumulator (the bias alone: weight 0) whose requantized value then differs: 99 vs 98.
+  const inScale = 0.06651540845632553;
+  const wScale = 0.0040481435135006905;
+  const outScale = 0.3662417531013489;
+  const acc = 133975;
+  it('the scales are float32 and the two products really requantize differently', () => {
+    for (const v of [inScale, wScale, outScale]) expect(Math.fround(v)).toBe(v);
+    const viaFloat32 = quantizeMultiplier(Math.fround(inScale * wScale) / outScale);
+    const viaDouble = quantizeMultiplier((inScale * wScale) / outScale);
+    expect(viaFloat32).toEqual({ multiplier: 1616739836, shift: -10 });
+    expect(viaDouble).toEqual({ multiplier: 1616739805, shift: -10 });
+    expect(multiplyByQuantizedMultiplier(acc, viaFloat32.multiplier, viaFloat32.shift)).toBe(99);
+    expect(multiplyByQuantizedMultiplier(acc, viaDouble.multiplier, viaDouble.shift)).toBe(98);
+  });
+  it('FULLY_CONNECTED (GetQuantizedConvolutionMultipler): 99', () => {
+    const y = runOne(
+      [
+        { shape: [1, 1], scale: inScale },
+        { shape: [1, 1], scale: wScale, data: [0] },
+        { type: TensorType.INT32, shape: [1], scale: inScale * wScale, data: [acc] },
+        { shape: [1, 1], scale: outScale },
+      ],
+      BuiltinOp.FULLY_CONNECTED,
+      [0, 1, 2],
+      { kind: 'FullyConnectedOptions', fusedActivation: Activation.NONE, weightsFormat: 0, keepNumDims: false, asymmetricQuantizeInputs: false },
+      [5],
+    );
+    expect(y).toEqual([99]);
+  });
+  it('CONV_2D (PopulateConvolutionQuantizationParams): 98', () => {
+    const y = runOne(
+      [
+        { shape: [1, 1, 1, 1], scale: inScale },
+        { shape: [1, 1, 1, 1], scale: wScale, data: [0] },
+        { type: TensorType.INT32, shape: [1], scale: inScale * wScale, data: [acc] },
+        { shape: [1, 1, 1, 1], scale: outScale },
+      ],
+      BuiltinOp.CONV_2D,
+      [0, 1, 2],
+      { kind: 'Conv2DOptions', padding: Padding.VALID, strideW: 1, strideH: 1, fusedActivation: Activation.NONE, dilationW: 1, dilationH: 1 },
+      [5],
+    );
+    expect(y).toEqual([98]);
   });
 });
 

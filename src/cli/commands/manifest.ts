@@ -7,7 +7,7 @@ import { checkOutputs, num, str, strList } from '../args.js';
 import { buildManifest, isUrl, writeManifest } from '../../manifest/manifest.js';
 import { readModelFile } from '../../tflite/file.js';
 import { checkEsphomeContract } from '../../micro/contract.js';
-import { SUPPORTED_TARGETS, computeArena, parseTarget, recommendedArena, targetLabel, type ArenaTarget } from '../../micro/arena/index.js';
+import { SUPPORTED_TARGETS, parseTarget, recommendedArena, targetLabel, type ArenaTarget } from '../../micro/arena/index.js';
 import { DEFAULT_CUTOFF, DEFAULT_WINDOW } from '../../detect/rules.js';
 
 const usage = `Usage: mww manifest M.tflite --wake-word "Hey Mycroft" --output M.json [options]
@@ -90,7 +90,7 @@ const command: Command = {
     }
 
     const rec = recommendedArena(model, target);
-    const min = Math.max(...(target ? [target] : SUPPORTED_TARGETS).map((t) => computeArena(model, t).min));
+    const min = rec.min;
 
     // "model" must be a plain name beside the manifest: copy the .tflite there when the directories differ.
     const outDir = path.dirname(path.resolve(output));

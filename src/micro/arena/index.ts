@@ -123,12 +123,18 @@ export function recommendedFromMinimum(min: number): number {
   return Math.ceil(min / 16) * 16 + RECOMMENDED_MARGIN;
 }
 
-export function recommendedArena(
-  model: TfliteModel,
-  target?: ArenaTarget,
-): { value: number; margin: number; target: ArenaTarget | 'max-over-targets' } {
-  const mins = (target ? [target] : SUPPORTED_TARGETS).map((t) => computeArena(model, t).min);
-  return { value: recommendedFromMinimum(Math.max(...mins)), margin: RECOMMENDED_MARGIN, target: target ? { ...target } : 'max-over-targets' };
+export interface RecommendedArena {
+  /** the manifest value: recommendedFromMinimum(min) */
+  value: number;
+  /** the exact minimum it was derived from (for the target, or the largest over all supported targets) */
+  min: number;
+  margin: number;
+  target: ArenaTarget | 'max-over-targets';
+}
+
+export function recommendedArena(model: TfliteModel, target?: ArenaTarget): RecommendedArena {
+  const min = Math.max(...(target ? [target] : SUPPORTED_TARGETS).map((t) => computeArena(model, t).min));
+  return { value: recommendedFromMinimum(min), min, margin: RECOMMENDED_MARGIN, target: target ? { ...target } : 'max-over-targets' };
 }
 
 export interface VariableArenaReport {

@@ -9,7 +9,8 @@
  */
 import { MwwError } from '../../errors.js';
 import { BuiltinOp, type TfliteModel } from '../../tflite/model.js';
-import { isEsphomeOp, opCodeOf, opName } from '../../tflite/ops.js';
+import { opCodeOf, opName } from '../../tflite/ops.js';
+import { opsOutsideResolver } from '../contract.js';
 import { tensorBytes } from '../tensor.js';
 import { KERNEL_SIZES, prepareEffects, resourceNames } from './kernels.js';
 import { ALLOCATION_INFO_BYTES, buildAllocationInfo, type ScratchRequest, type TensorFacts } from './lifetimes.js';
@@ -120,18 +121,15 @@ export function buildLoadPlan(model: TfliteModel, target: ArenaTarget, source = 
     tail(STRUCT.nodeAndRegistration * sg.operators.length, 4, `NodeAndRegistration × ${sg.operators.length} (subgraph ${si})`),
   );
 
-  // Every op must resolve before anything else happens (GetRegistrationFromOpCode).
-  model.subgraphs.forEach((sg, si) =>
-    sg.operators.forEach((op, oi) => {
-      const code = opCodeOf(model, op);
-      if (!isEsphomeOp(code) || KERNEL_SIZES[code] === undefined) {
-        throw new MwwError('unsupported', `operator ${opName(code)} (subgraph ${si}, op ${oi}) is not in ESPHome's op resolver; the model cannot load`, {
-          where: source,
-          details: { op: opName(code), subgraph: si, index: oi },
-        });
-      }
-    }),
-  );
+  // Every op must resolve before anything else happens (GetRegistrationFromOpCode); KERNEL_SIZES covers all 20.
+  const outside = opsOutsideResolver(model, source)[0];
+  if (outside) {
+    const { name, subgraph, index } = outside;
+    throw new MwwError('unsupported', `operator ${name} (subgraph ${subgraph}, op ${index}) is not in ESPHome's op resolver; the model cannot load`, {
+      where: source,
+      details: { op: name, subgraph, index },
+    });
+  }
 
   // PrepareNodeAndRegistrationDataFromFlatbuffer: builtin params.
   model.subgraphs.forEach((sg) =>

@@ -1,13 +1,14 @@
 /**
  * FULLY_CONNECTED, int8: TFLM reference_integer_ops::FullyConnected (per-tensor weights) or
  * FullyConnectedPerChannel (more than one weight scale). Note the per-tensor multiplier: TFLM multiplies the two
- * float32 scales in float32 (GetQuantizedConvolutionMultipler) before dividing in double.
+ * float32 scales in float32 (GetQuantizedConvolutionMultipler) before dividing in double (FC_WEIGHTS says so).
  */
 import { multiplyByQuantizedMultiplier } from '../math/fixedpoint.js';
-import { activationRangeQuantized, quantizeMultiplier } from '../math/quantize.js';
+import { activationRangeQuantized } from '../math/quantize.js';
 import { shapeText } from '../tensor.js';
 import { requireBias, requireRank, weightedLayerOperands } from './common.js';
 import type { EvalFn, OpContext } from './context.js';
+import { FC_WEIGHTS, perChannelMultipliers } from './quant_params.js';
 
 export function prepareFullyConnected(ctx: OpContext): EvalFn {
   const opts = ctx.options;
@@ -21,22 +22,7 @@ export function prepareFullyConnected(ctx: OpContext): EvalFn {
   const batches = input.size / depth;
   if (out.size !== batches * units) ctx.fail(`output '${out.name}' ${shapeText(out.shape)} should hold ${batches}×${units} values`);
   requireBias(ctx, bias, units, 'units');
-  const scales = filter.scales!;
-  if (!scales || scales.length === 0) ctx.fail(`weights '${filter.name}' have no quantization scales`);
-  const multiplier = new Int32Array(units);
-  const shift = new Int32Array(units);
-  if (scales.length > 1) {
-    if (scales.length !== units) ctx.fail(`weights '${filter.name}' have ${scales.length} per-channel scales for ${units} units`);
-    for (let u = 0; u < units; u++) {
-      const q = quantizeMultiplier((input.scale * scales[u]!) / out.scale);
-      multiplier[u] = q.multiplier;
-      shift[u] = q.shift;
-    }
-  } else {
-    const q = quantizeMultiplier(Math.fround(input.scale * filter.scale) / out.scale);
-    multiplier.fill(q.multiplier);
-    shift.fill(q.shift);
-  }
+  const { multiplier, shift } = perChannelMultipliers(ctx, input, filter, out, units, null, FC_WEIGHTS);
   const [actMin, actMax] = activationRangeQuantized(opts.fusedActivation, out.type, out.scale, out.zeroPoint);
   const inputOffset = -input.zeroPoint;
   const filterOffset = -filter.zeroPoint;
