@@ -1,11 +1,12 @@
 /**
- * Model hyper-parameters: from microWakeWord's training_config.yaml, from command-line flags, or inferred
- * from the checkpoint's weight shapes (stride cannot be inferred; it defaults to 3 like every official model).
+ * Model hyper-parameters: microWakeWord's training_config.yaml with the command-line options merged over it;
+ * without a config, the options plus what the checkpoint's weight shapes show, and microWakeWord's defaults for
+ * what they cannot show (stride defaults to 3 like every official model). flagOrigins says which came from where.
  */
 import YAML, { YAMLSeq } from 'yaml';
 import { MwwError } from '../errors.js';
 import { readUserFile } from '../util/fs.js';
-import { layersOfClass, type KerasWeights } from './h5.js';
+import { layersOfClass, type H5Layer, type KerasWeights } from './h5.js';
 
 export type ModelName = 'mixednet' | 'inception';
 
@@ -135,7 +136,8 @@ export function resolveFlags(raw: RawFlags, opts: { spectrogramLength?: number; 
   if (!KNOWN_MODELS.includes(modelName as ModelName)) {
     throw new MwwError('unsupported', `unknown model_name "${modelName}": mww converts ${KNOWN_MODELS.join(' and ')}`, { where });
   }
-  const stride = intFlag(raw, 'stride', where, opts.stride ?? 3);
+  // Inception streams one slice per step (see resolveInception), so its default stride is 1, MixedNet's 3.
+  const stride = intFlag(raw, 'stride', where, opts.stride ?? (modelName === 'inception' ? 1 : 3));
   if (stride < 1) throw new MwwError('input', `flag stride must be ≥ 1, found ${stride}`, { where });
   const spectrogramLength = raw.spectrogram_length !== undefined ? intFlag(raw, 'spectrogram_length', where) : opts.spectrogramLength;
   if (modelName === 'inception') return resolveInception(raw, stride, spectrogramLength, where);
@@ -269,58 +271,185 @@ export function finalFrames(f: ModelFlags, spectrogramLength: number): number {
   return t;
 }
 
+/** microWakeWord's model flags of each architecture (yaml names), in the order mww reports them. */
+export const MIXEDNET_FLAG_NAMES = [
+  'model_name',
+  'first_conv_filters',
+  'first_conv_kernel_size',
+  'stride',
+  'pointwise_filters',
+  'repeat_in_block',
+  'mixconv_kernel_sizes',
+  'residual_connection',
+  'spatial_attention',
+  'pooled',
+  'max_pool',
+  'spectrogram_length',
+] as const;
+export const INCEPTION_FLAG_NAMES = [
+  'model_name',
+  'stride',
+  'cnn1_filters',
+  'cnn1_kernel_sizes',
+  'cnn1_subspectral_groups',
+  'cnn2_filters1',
+  'cnn2_filters2',
+  'cnn2_kernel_sizes',
+  'cnn2_subspectral_groups',
+  'cnn2_dilation',
+  'spectrogram_length',
+] as const;
+/** Every model flag mww accepts (as yaml keys or, dashed, as command-line options). */
+export const MODEL_FLAG_NAMES: readonly string[] = [...new Set<string>([...MIXEDNET_FLAG_NAMES, ...INCEPTION_FLAG_NAMES])];
+
+const LIST_FLAGS = new Set(['pointwise_filters', 'repeat_in_block', 'residual_connection', ...INCEPTION_FLAG_NAMES.filter((n) => n.startsWith('cnn'))]);
+
+const isGiven = (raw: RawFlags | undefined, name: string): boolean => raw?.[name] !== undefined && raw[name] !== null;
+
 /**
- * Infer MixedNet flags from the weight shapes alone (no training_config.yaml): first conv from the Stream cell,
- * blocks from the pointwise Conv2D layers, kernels by consuming DepthwiseConv2D layers until their channels
- * add up to the block's input. Assumes repeat_in_block 1 and no residual connections; stride cannot be seen in
- * the weights and defaults to 3 (every official model).
+ * Check each flag given on its own (known model_name, integers, parseable lists), so a bad option is refused
+ * before the weights are read; how the flags fit together is checked once they are complete (resolveFlags).
  */
-export function inferFlags(w: KerasWeights, stride = 3): { flags: RawFlags; notes: string[] } {
-  const where = w.file;
-  if (layersOfClass(w, 'sub_spectral_normalization').length > 0) {
-    throw new MwwError('input', 'this looks like an Inception checkpoint (it has sub_spectral_normalization layers); its hyper-parameters cannot be inferred from the weights: give --config training_config.yaml', { where });
+export function checkFlagValues(raw: RawFlags, where: string): void {
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined || value === null) continue;
+    if (name === 'model_name') {
+      if (!KNOWN_MODELS.includes(String(value) as ModelName)) throw new MwwError('unsupported', `unknown model_name "${String(value)}": mww converts ${KNOWN_MODELS.join(' and ')}`, { where });
+    } else if (name === 'mixconv_kernel_sizes') kernelLists(value, name, where);
+    else if (LIST_FLAGS.has(name)) intList(value, name, where);
+    else intFlag(raw, name, where);
   }
+}
+
+/** Where each model flag's value came from. */
+export type FlagOrigin = 'option' | 'config' | 'weights' | 'default';
+
+/**
+ * The origin of every flag of the model's architecture: options win over the config, the config over what the
+ * weights show; the rest are microWakeWord's defaults. A spectrogram length nobody gave is read off the Dense layer.
+ */
+export function flagOrigins(f: ModelFlags, src: { options?: RawFlags; config?: LoadedConfig; inferred?: RawFlags }): Record<string, FlagOrigin> {
+  const names = f.modelName === 'inception' ? INCEPTION_FLAG_NAMES : MIXEDNET_FLAG_NAMES;
+  const inConfig = (name: string) =>
+    isGiven(src.config?.flags, name) || (name === 'stride' && src.config?.stride !== undefined) || (name === 'spectrogram_length' && src.config?.spectrogramLength !== undefined);
+  return Object.fromEntries(
+    names.map((name): [string, FlagOrigin] => {
+      if (isGiven(src.options, name)) return [name, 'option'];
+      if (inConfig(name)) return [name, 'config'];
+      if (isGiven(src.inferred, name) || (name === 'spectrogram_length' && f.spectrogramLength === undefined)) return [name, 'weights'];
+      return [name, 'default'];
+    }),
+  );
+}
+
+/**
+ * Infer the MixedNet flags that were not given (`given`: the command-line options) from the weight shapes: the
+ * first convolution and spatial attention from the Stream cells' kernels, the blocks by walking the Conv2D and
+ * DepthwiseConv2D layers in creation order — a residual 1×1 convolution first where residual_connection says so,
+ * then per repeat the depthwise kernels whose channels add up to the pointwise convolution's input, then the
+ * pointwise convolution. residual_connection, repeat_in_block, pooled and stride cannot be told from the
+ * shapes: the given values are used, else microWakeWord's defaults (none, 1, not pooled, stride 3) are assumed
+ * and said so. An Inception checkpoint's flags are not inferred (its defaults apply, checked by the weights).
+ */
+export function inferFlags(w: KerasWeights, given: RawFlags = {}): { flags: RawFlags; notes: string[] } {
+  const where = w.file;
+  const has = (name: string) => isGiven(given, name);
+  const inceptionLayers = layersOfClass(w, 'sub_spectral_normalization').length > 0;
+  if (!has('model_name') && inceptionLayers) {
+    throw new MwwError('input', 'this looks like an Inception checkpoint (it has sub_spectral_normalization layers); its hyper-parameters cannot be inferred from the weights: give --config training_config.yaml, or --model-name inception with its flags (--cnn1-filters, --cnn2-filters1, …)', { where });
+  }
+  if (has('model_name') && String(given.model_name) !== 'mixednet') {
+    const notGiven = INCEPTION_FLAG_NAMES.filter((n) => n !== 'spectrogram_length' && !has(n));
+    return { flags: {}, notes: notGiven.length > 0 ? [`no training_config.yaml: ${notGiven.join(', ')} not given, microWakeWord's defaults used (the weights are checked against them)`] : [] };
+  }
+  if (layersOfClass(w, 'dense').length !== 1) throw new MwwError('input', 'cannot infer the architecture: expected one dense layer in /layers (give --config training_config.yaml)', { where });
+  const flags: RawFlags = {};
+  if (!has('model_name')) flags.model_name = 'mixednet';
   // Kernel shapes (kh, kw, cin, cout) of the Stream-wrapped convolutions: the first conv reads the 40 features,
   // the spatial attention conv maps the 2 pooled channels to 1.
   const streamKernels = layersOfClass(w, 'stream').flatMap((s) => (s.children.cell?.vars[0] ? [s.children.cell.vars[0].shape] : []));
   const first = streamKernels.find((k) => k[2] === 40);
-  const spatial = streamKernels.some((k) => k[2] === 2 && k[3] === 1);
+  if (!has('first_conv_filters')) flags.first_conv_filters = first ? first[3] : 0;
+  if (!has('first_conv_kernel_size') && first) flags.first_conv_kernel_size = first[0];
+  if (!has('spatial_attention')) flags.spatial_attention = streamKernels.some((k) => k[2] === 2 && k[3] === 1) ? 1 : 0;
+  if (!has('pointwise_filters') || !has('mixconv_kernel_sizes')) {
+    const blocks = inferBlocks(w, given);
+    if (!has('pointwise_filters')) flags.pointwise_filters = blocks.pointwise.join(',');
+    if (!has('mixconv_kernel_sizes')) flags.mixconv_kernel_sizes = blocks.kernels.map((k) => `[${k.join(',')}]`).join(', ');
+  }
+  const notes: string[] = [];
+  const inferred = Object.keys(flags);
+  notes.push(`no training_config.yaml: ${inferred.length > 0 ? `${inferred.join(', ')} inferred from the weight shapes` : 'every inferable flag given as an option'}`);
+  if (!has('stride')) notes.push('stride 3 assumed (not visible in the weights; give --stride if the model was trained with another)');
+  const assumed = [
+    ['repeat_in_block', 'repeat_in_block 1'],
+    ['residual_connection', 'no residual connections'],
+    ['pooled', 'no pooling'],
+  ].filter(([n]) => !has(n!));
+  if (assumed.length > 0) notes.push(`${assumed.map(([, a]) => a).join(', ')} assumed (give ${assumed.map(([n]) => `--${n!.replace(/_/g, '-')}`).join(' / ')} otherwise)`);
+  return { flags, notes };
+}
+
+/** Pointwise filters and depthwise kernel sizes of every MixedNet block, walked off the checkpoint (see inferFlags). */
+function inferBlocks(w: KerasWeights, given: RawFlags): { pointwise: number[]; kernels: number[][] } {
+  const where = w.file;
+  const list = (name: string) => (isGiven(given, name) ? intList(given[name], name, where) : undefined);
+  const pw = list('pointwise_filters');
+  const ks = isGiven(given, 'mixconv_kernel_sizes') ? kernelLists(given.mixconv_kernel_sizes, 'mixconv_kernel_sizes', where) : undefined;
+  const res = list('residual_connection');
+  const rep = list('repeat_in_block');
+  const blockCount = pw?.length ?? ks?.length ?? res?.length ?? rep?.length;
   const convs = layersOfClass(w, 'conv2d');
   const dws = layersOfClass(w, 'depthwise_conv2d');
-  if (layersOfClass(w, 'dense').length !== 1) throw new MwwError('input', 'cannot infer the architecture: expected one dense layer in /layers (give --config training_config.yaml)', { where });
+  const context =
+    `residual_connection ${res ? `${res.join(',')} (given)` : 'none (assumed)'}, repeat_in_block ${rep ? `${rep.join(',')} (given)` : '1 (assumed)'}; ` +
+    'the flags do not match the weights (give --residual-connection / --repeat-in-block as trained, or --config training_config.yaml)';
+  const kernelOf = (l: H5Layer): number[] => {
+    const shape = l.vars[0]?.shape;
+    if (!shape || shape.length !== 4) throw new MwwError('input', `cannot infer the architecture: /layers/${l.key}/vars/0 is not a 4-D kernel (give --config training_config.yaml)`, { where });
+    return shape;
+  };
+  const nextConv = (what: string): { layer: H5Layer; shape: number[] } => {
+    const layer = convs.shift();
+    if (!layer) throw new MwwError('input', `cannot infer the architecture: ${what} needs another conv2d layer, the checkpoint has no more; ${context}`, { where });
+    return { layer, shape: kernelOf(layer) };
+  };
   const pointwise: number[] = [];
   const kernels: number[][] = [];
-  let di = 0;
-  for (const c of convs) {
-    const shape = c.vars[0]?.shape;
-    if (!shape || shape.length !== 4) throw new MwwError('input', `cannot infer the architecture: /layers/${c.key}/vars/0 is not a 4-D Conv2D kernel (give --config)`, { where });
-    const cin = shape[2]!;
-    const ks: number[] = [];
-    let sum = 0;
-    while (sum < cin && di < dws.length) {
-      const d = dws[di++]!;
-      ks.push(d.vars[0]!.shape[0]!);
-      sum += d.vars[0]!.shape[2]!;
+  for (let b = 0; blockCount === undefined ? convs.length > 0 : b < blockCount; b++) {
+    let filters: number | undefined;
+    if ((res?.[b] ?? 0) !== 0) filters = nextConv(`the residual 1×1 convolution of block ${b}`).shape[3];
+    let blockKernels = ks?.[b];
+    const repeats = rep?.[b] ?? 1;
+    if (repeats === 0 && (pw === undefined || ks === undefined)) {
+      throw new MwwError('input', `cannot infer block ${b} (repeat_in_block 0 leaves no layers to read it from): give --pointwise-filters and --mixconv-kernel-sizes`, { where });
     }
-    if (sum !== cin) throw new MwwError('input', `cannot infer the architecture from the weights: the depthwise layers before /layers/${c.key} have ${sum} channels, its kernel expects ${cin} (residual connections or repeats need --config training_config.yaml)`, { where });
-    pointwise.push(shape[3]!);
-    kernels.push(ks);
+    for (let r = 0; r < repeats; r++) {
+      const what = `the pointwise convolution of block ${b}${repeats > 1 ? ` repeat ${r}` : ''}`;
+      const { layer, shape } = nextConv(what);
+      filters = shape[3];
+      if (ks) {
+        // Kernel sizes given: skip the depthwise layers they account for.
+        if (Math.max(...ks[b]!) > 1) dws.splice(0, ks[b]!.length);
+        continue;
+      }
+      const found: number[] = [];
+      let channels = 0;
+      while (channels < shape[2]! && dws.length > 0) {
+        const d = kernelOf(dws.shift()!);
+        found.push(d[0]!);
+        channels += d[2]!;
+      }
+      if (channels !== shape[2]) {
+        throw new MwwError('input', `cannot infer the architecture from the weights: the depthwise layers before /layers/${layer.key} (${layer.name ?? layer.key}, ${what}) have ${channels} channels, its kernel expects ${shape[2]}; ${context}`, { where });
+      }
+      if (blockKernels && blockKernels.join(',') !== found.join(',')) {
+        throw new MwwError('input', `cannot infer the architecture from the weights: repeat ${r} of block ${b} has depthwise kernels [${found}], repeat 0 had [${blockKernels}]; ${context}`, { where });
+      }
+      blockKernels = found;
+    }
+    pointwise.push(pw?.[b] ?? filters!);
+    kernels.push(blockKernels!);
   }
-  const flags: RawFlags = {
-    model_name: 'mixednet',
-    first_conv_filters: first ? first[3] : 0,
-    first_conv_kernel_size: first ? first[0] : 3,
-    stride,
-    pointwise_filters: pointwise.join(','),
-    repeat_in_block: pointwise.map(() => 1).join(','),
-    mixconv_kernel_sizes: kernels.map((k) => `[${k.join(',')}]`).join(', '),
-    residual_connection: pointwise.map(() => 0).join(','),
-    spatial_attention: spatial ? 1 : 0,
-    pooled: 0,
-    max_pool: 0,
-  };
-  return {
-    flags,
-    notes: [`no training_config.yaml: hyper-parameters inferred from the weight shapes; stride ${stride} assumed (not visible in the weights), repeat_in_block 1 and no residual connections assumed`],
-  };
+  return { pointwise, kernels };
 }

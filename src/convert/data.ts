@@ -155,6 +155,7 @@ export function syntheticSpectrograms(n: number, frames: number): Spectrogram[] 
   });
 }
 
+
 /** The checks that need no file, so the converter can refuse a bad --calibration before any work. */
 export function checkCalibrationPaths(paths: string[]): void {
   if (paths.length === 0) {

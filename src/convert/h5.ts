@@ -49,7 +49,7 @@ function readVars(group: any, groupPath: string, where: string): { name?: string
       if (typeof v === 'string') name = v;
     }
   } catch {
-    /* a missing or odd attribute only means we fall back to key order */
+    /* a missing or odd attribute: the converter takes the name from the architecture (keras/names.ts) */
   }
   const keys: string[] = group.keys();
   for (const k of keys) {
@@ -153,7 +153,11 @@ export async function readKerasWeights(file: string): Promise<KerasWeights> {
   }
 }
 
-/** Layers of one class in Keras creation order: by the numeric suffix of `layer.name` when every layer has one, else by key. */
+/**
+ * Layers of one class in Keras creation order: by the numeric suffix of `layer.name` when every layer has one,
+ * else by key (model.layers order, which can differ). The converter fills in missing names from the
+ * architecture's layer graph first (keras/names.ts), so key order is only used while inferring flags.
+ */
 export function layersOfClass(w: KerasWeights, className: string): H5Layer[] {
   const list = [...w.layers.values()].filter((l) => l.className === className);
   const nameIdx = (l: H5Layer): number | undefined => {

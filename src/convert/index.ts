@@ -17,14 +17,15 @@ import { MwwError } from '../errors.js';
 import { readModelFile } from '../tflite/file.js';
 import { readModel } from '../tflite/reader.js';
 import { writeModel } from '../tflite/writer.js';
-import { opNameOf } from '../tflite/ops.js';
+import { opCounts } from '../tflite/ops.js';
 import type { TfliteModel } from '../tflite/model.js';
 import { MicroInterpreter } from '../micro/interpreter.js';
 import { elementCount } from '../micro/tensor.js';
 import { checkEsphomeContract, type ContractResult } from '../micro/contract.js';
 import { computeArena, recommendedArena, variableArena, SUPPORTED_TARGETS } from '../micro/arena/index.js';
-import { inferFlags, loadTrainingConfig, resolveFlags, type LoadedConfig, type ModelFlags, type RawFlags } from './config.js';
+import { checkFlagValues, flagOrigins, inferFlags, loadTrainingConfig, resolveFlags, type FlagOrigin, type LoadedConfig, type ModelFlags, type RawFlags } from './config.js';
 import { readKerasWeights } from './h5.js';
+import { withArchitectureNames } from './keras/names.js';
 import { buildMixedNet } from './graph/mixednet.js';
 import { buildInception } from './graph/inception.js';
 import { graphFromFloatTflite } from './graph/fromTflite.js';
@@ -40,7 +41,7 @@ export interface ConvertOptions {
   config?: string;
   /** Calibration data paths, or ['synthetic']. */
   calibration: string[];
-  /** Model flags (microWakeWord names, e.g. `pointwise_filters`), overriding the config. */
+  /** Model flags (microWakeWord names, e.g. `pointwise_filters`), overriding the config; without a config, what they leave out is inferred from the weights. */
   flags?: RawFlags;
   onProgress?: (done: number, total: number) => void;
 }
@@ -51,6 +52,8 @@ export interface ConvertReport {
   weights?: string;
   config?: string;
   flags?: ModelFlags;
+  /** Where each model flag came from: a command-line option, the config, the weight shapes, or the default. */
+  flagSources?: Record<string, FlagOrigin>;
   notes: string[];
   stride: number;
   ops: Record<string, number>;
@@ -80,6 +83,7 @@ interface Resolved {
   weights?: string;
   config?: string;
   flags?: ModelFlags;
+  flagSources?: Record<string, FlagOrigin>;
   notes: string[];
 }
 
@@ -107,32 +111,28 @@ async function resolveSource(o: ConvertOptions): Promise<Resolved> {
   } else {
     throw new MwwError('input', 'unknown source type: expected a training directory, a .weights.h5 or a float streaming .tflite', { where: o.source });
   }
+  const options = o.flags ?? {};
   const notes: string[] = [];
   let cfg: LoadedConfig | undefined;
   if (configPath) cfg = await loadTrainingConfig(configPath);
-  // Resolve the flags we have before reading weights, so a bad option is refused before any work.
+  // Options are merged over the config; without one, whatever the options leave out is inferred from the
+  // weights. Options are checked before the weights are read, so a bad one is refused before any work.
   const flagOpts = { spectrogramLength: cfg?.spectrogramLength, stride: cfg?.stride, where: configPath ?? 'command-line flags' };
-  const given = cfg || o.flags?.model_name !== undefined ? resolveFlags({ ...cfg?.flags, ...o.flags }, flagOpts) : undefined;
+  let flags = cfg ? resolveFlags({ ...cfg.flags, ...options }, flagOpts) : undefined;
+  if (!cfg) checkFlagValues(options, flagOpts.where);
   const w = await readKerasWeights(weights);
-  let flags: ModelFlags;
-  if (cfg) flags = given!;
-  else {
-    const inferred = inferFlags(w, Number(o.flags?.stride ?? 3));
-    flags = resolveFlags({ ...inferred.flags, ...o.flags }, flagOpts);
-    notes.push(...inferred.notes);
+  let inferred: RawFlags | undefined;
+  if (!flags) {
+    const inference = inferFlags(w, options);
+    inferred = inference.flags;
+    flags = resolveFlags({ ...inference.flags, ...options }, flagOpts);
+    notes.push(...inference.notes);
   }
-  const built = flags.modelName === 'inception' ? buildInception(flags, w) : buildMixedNet(flags, w);
-  return { graph: built.graph, kind, weights, config: configPath, flags, notes: [...notes, ...built.notes] };
-}
-
-/** Count operators by name over the main subgraph. */
-export function opCounts(model: TfliteModel): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const op of model.subgraphs[0]!.operators) {
-    const n = opNameOf(model, op);
-    counts[n] = (counts[n] ?? 0) + 1;
-  }
-  return counts;
+  const flagSources = flagOrigins(flags, { options, config: cfg, inferred });
+  // Keras < 3.6 saved no layer names: take them (and so the creation order) from the architecture's graph.
+  const named = withArchitectureNames(w, flags);
+  const built = flags.modelName === 'inception' ? buildInception(flags, named) : buildMixedNet(flags, named);
+  return { graph: built.graph, kind, weights, config: configPath, flags, flagSources, notes: [...notes, ...built.notes] };
 }
 
 export async function convertCheckpoint(o: ConvertOptions): Promise<{ tflite: Uint8Array; model: TfliteModel; report: ConvertReport }> {
@@ -165,6 +165,7 @@ export async function convertCheckpoint(o: ConvertOptions): Promise<{ tflite: Ui
     weights: src.weights,
     config: src.config,
     flags: src.flags,
+    flagSources: src.flagSources,
     notes,
     stride: g.stride,
     ops: opCounts(model),

@@ -96,3 +96,24 @@ export function opCodeOf(model: TfliteModel, op: Operator): number {
 export function opNameOf(model: TfliteModel, op: Operator): string {
   return opName(opCodeOf(model, op));
 }
+
+/**
+ * How many operators of each builtin code, in order of first appearance: over the main subgraph (the model's
+ * per-invoke work), or over every subgraph (including the init subgraph CALL_ONCE runs) with `allSubgraphs`.
+ */
+export function opCodeCounts(model: TfliteModel, opts: { allSubgraphs?: boolean } = {}): Map<number, number> {
+  const counts = new Map<number, number>();
+  const subgraphs = opts.allSubgraphs ? model.subgraphs : model.subgraphs.slice(0, 1);
+  for (const sg of subgraphs) {
+    for (const op of sg.operators) {
+      const code = opCodeOf(model, op);
+      counts.set(code, (counts.get(code) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/** Operator counts by schema name (see opCodeCounts): the model's operator multiset. */
+export function opCounts(model: TfliteModel, opts: { allSubgraphs?: boolean } = {}): Record<string, number> {
+  return Object.fromEntries([...opCodeCounts(model, opts)].map(([code, count]) => [opName(code), count]));
+}

@@ -3,11 +3,12 @@
  * generated checkpoints: each gives a specific error naming the h5 path / layer / expected vs found, and the
  * CLI writes nothing on failure.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeDemoCheckpoint } from '../../src/convert/demo.js';
+import { DEMO_SPECTROGRAM_LENGTH, writeDemoCheckpoint } from '../../src/convert/demo.js';
+import { manifestAuthor, SYNTHETIC_AUTHOR_LABEL, validateManifest } from '../../src/manifest/manifest.js';
 import { convertCheckpoint } from '../../src/convert/index.js';
 import { seededInit } from '../../src/convert/keras/init.js';
 import { runCli } from '../helpers/cli.js';
@@ -33,6 +34,23 @@ describe('demo checkpoint', () => {
     expect(r1.report.contract.ok).toBe(true);
     expect(r1.report.stride).toBe(3);
     expect(Buffer.from(r1.tflite).equals(Buffer.from(r2.tflite))).toBe(true);
+  }, 30_000);
+  it('labels a synthetically calibrated model as unsuitable for deployment in its manifest (author), a real one not', async () => {
+    const dir = await writeDemoCheckpoint(path.join(tmp, 'labelled'));
+    const convertWithManifest = async (name: string, args: string[]) => {
+      const out = path.join(tmp, `${name}.tflite`);
+      const r = await runCli(['convert', dir, '--output', out, '--manifest', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      // Still a manifest ESPHome accepts: the label lives in a field of the V2 schema, no extra key.
+      return validateManifest(JSON.parse(readFileSync(path.join(tmp, `${name}.json`), 'utf8')), name);
+    };
+    expect((await convertWithManifest('synthetic', ['--calibration', 'synthetic'])).author).toBe('mww (synthetic calibration: not for deployment)');
+    expect((await convertWithManifest('synthetic-jane', ['--calibration', 'synthetic', '--author', 'Jane'])).author).toBe('Jane (synthetic calibration: not for deployment)');
+    // Two spectrograms of the demo's 100 frames, in the feature range: real (if arbitrary) calibration data.
+    const features = path.join(tmp, 'features.f32');
+    writeFileSync(features, new Float32Array(2 * DEMO_SPECTROGRAM_LENGTH * 40).map((_, i) => (i * 7) % 26));
+    expect((await convertWithManifest('real', ['--calibration', features])).author).toBe('mww');
+    expect(manifestAuthor(manifestAuthor('x', true), true)).toBe(`x${SYNTHETIC_AUTHOR_LABEL}`);
   }, 30_000);
 });
 

@@ -6,7 +6,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { describeShared, sharedPath } from '../helpers/shared.js';
 import { runCli } from '../helpers/cli.js';
 import { readKerasWeights } from '../../src/convert/h5.js';
-import { opCounts } from '../../src/convert/index.js';
+import { opCounts } from '../../src/tflite/ops.js';
 import { readModel } from '../../src/tflite/reader.js';
 import { TensorType, type TfliteModel } from '../../src/tflite/model.js';
 

@@ -6,12 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { describeShared, sharedPath } from '../helpers/shared.js';
-import { convertCheckpoint, opCounts } from '../../src/convert/index.js';
+import { convertCheckpoint } from '../../src/convert/index.js';
+import { opCounts } from '../../src/tflite/ops.js';
 import { readModel } from '../../src/tflite/reader.js';
 import { BuiltinOp, TensorType, type Operator, type TfliteModel } from '../../src/tflite/model.js';
 import { MicroInterpreter } from '../../src/micro/interpreter.js';
 import { loadRawF32 } from '../../src/convert/data.js';
-import { mulberry32 } from '../../src/util/prng.js';
+import { PROBE_SEED, probeInput } from '../helpers/probe.js';
 import { loadTrainingConfig, resolveFlags } from '../../src/convert/config.js';
 import { readKerasWeights } from '../../src/convert/h5.js';
 import { buildMixedNet } from '../../src/convert/graph/mixednet.js';
@@ -39,11 +40,6 @@ function pairByWeights(mine: TfliteModel, golden: TfliteModel): [Operator, Opera
     expect(idx, `int8 weights of ${tensor(mine, mo.inputs[1]!).name} [${tensor(mine, mo.inputs[1]!).shape}] identical to a golden weight tensor`).toBeGreaterThanOrEqual(0);
     return [mo, free.splice(idx, 1)[0]!];
   });
-}
-
-function probeInput(invokes: number): Int8Array {
-  const r = mulberry32(0xc0ffee);
-  return Int8Array.from({ length: invokes * 120 }, () => Math.floor(r() * 256) - 128);
 }
 
 const CASES = [
@@ -139,7 +135,7 @@ for (const c of CASES) {
     it('gives TFLM\'s outputs on probe_io.json', () => {
       const probe = JSON.parse(readFileSync(sharedPath(c.dir, 'probe_io.json'), 'utf8'));
       const expected: number[] = probe[c.probeKey];
-      const input = probeInput(expected.length);
+      const input = probeInput(PROBE_SEED, expected.length * 120);
       const interp = MicroInterpreter.create(mine);
       const got = expected.map((_, i) => interp.invoke(input.subarray(i * 120, (i + 1) * 120)));
       expect(got).toEqual(expected);

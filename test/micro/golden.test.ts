@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { MicroInterpreter, runStreaming } from '../../src/micro/interpreter.js';
 import { readModel } from '../../src/tflite/reader.js';
 import { describeShared, sharedPath } from '../helpers/shared.js';
-import { PROBE_SEED, probeInput } from './probe.js';
+import { PROBE_SEED, probeInput } from '../helpers/probe.js';
 
 const loadModel = (path: string) => readModel(new Uint8Array(readFileSync(path)), path);
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { describeShared, sharedPath } from '../helpers/shared.js';
-import { PROBE_SEED, probeInput } from './probe.js';
+import { PROBE_SEED, probeInput } from '../helpers/probe.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mww-infer-'));
 

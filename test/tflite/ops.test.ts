@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeShared, sharedPath } from '../helpers/shared.js';
-import { ESPHOME_OPS, isEsphomeOp, opCodeOf, opName } from '../../src/tflite/ops.js';
+import { ESPHOME_OPS, isEsphomeOp, opCodeCounts, opCodeOf, opCounts, opName } from '../../src/tflite/ops.js';
+import { readModel } from '../../src/tflite/reader.js';
 import { BuiltinOp, type TfliteModel } from '../../src/tflite/model.js';
 
 describe('opName', () => {
@@ -54,3 +55,46 @@ describe('opCodeOf', () => {
     );
   });
 });
+
+describe('opCodeCounts / opCounts', () => {
+  const op = (opcodeIndex: number) => ({ opcodeIndex, inputs: [], outputs: [], builtinOptions: null });
+  const model = {
+    operatorCodes: [
+      { builtinCode: BuiltinOp.CONV_2D, version: 1 },
+      { builtinCode: BuiltinOp.VAR_HANDLE, version: 1 },
+    ],
+    subgraphs: [{ operators: [op(1), op(0), op(0)] }, { operators: [op(1), op(1)] }],
+  } as unknown as TfliteModel;
+  it('counts the main subgraph by default, every subgraph on request, in first-appearance order', () => {
+    expect([...opCodeCounts(model)]).toEqual([
+      [BuiltinOp.VAR_HANDLE, 1],
+      [BuiltinOp.CONV_2D, 2],
+    ]);
+    expect([...opCodeCounts(model, { allSubgraphs: true })]).toEqual([
+      [BuiltinOp.VAR_HANDLE, 3],
+      [BuiltinOp.CONV_2D, 2],
+    ]);
+    expect(opCounts(model)).toEqual({ VAR_HANDLE: 1, CONV_2D: 2 });
+  });
+});
+
+describeShared('opCounts on the golden models', () => {
+  // summary.txt records TensorFlow's own per-subgraph op counts: "subgraph N: … op counts: {'ADD': 3, …}".
+  for (const dir of ['variants/resid', 'variants/spatial']) {
+    it(`matches the op counts in golden/${dir}/summary.txt`, () => {
+      const summary = readFileSync(sharedPath('golden', dir, 'summary.txt'), 'utf8');
+      const recorded = [...summary.matchAll(/^subgraph (\d+): \d+ ops\n\s+op counts: \{([^}]*)\}/gm)].map((m) =>
+        Object.fromEntries(m[2]!.split(',').map((kv) => {
+          const [k, v] = kv.split(':');
+          return [k!.trim().replace(/'/g, ''), Number(v)];
+        })),
+      );
+      expect(recorded.length).toBe(2);
+      const model = readModel(new Uint8Array(readFileSync(sharedPath('golden', dir, 'golden.tflite'))));
+      expect(opCounts(model)).toEqual(recorded[0]);
+      const all: Record<string, number> = { ...recorded[0] };
+      for (const [k, v] of Object.entries(recorded[1]!)) all[k] = (all[k] ?? 0) + v;
+      expect(opCounts(model, { allSubgraphs: true })).toEqual(all);
+    });
+  }
+}, ['golden']);

@@ -4,30 +4,34 @@ import { MwwError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { checkOutputs, noExtraPositionals, required, str } from '../args.js';
 import { convertCheckpoint } from '../../convert/index.js';
-import type { RawFlags } from '../../convert/config.js';
-import { buildManifest, writeManifest } from '../../manifest/manifest.js';
+import { MODEL_FLAG_NAMES, type FlagOrigin, type RawFlags } from '../../convert/config.js';
+import { buildManifest, manifestAuthor, writeManifest } from '../../manifest/manifest.js';
 
-/** Command-line names of microWakeWord's model flags (dashes for underscores). */
-const FLAG_OPTIONS = [
-  'model-name',
-  'first-conv-filters',
-  'first-conv-kernel-size',
-  'stride',
-  'pointwise-filters',
-  'repeat-in-block',
-  'mixconv-kernel-sizes',
-  'residual-connection',
-  'spatial-attention',
-  'pooled',
-  'max-pool',
-  'spectrogram-length',
-] as const;
+/** Command-line names of microWakeWord's model flags (dashes for underscores), MixedNet's and Inception's. */
+const FLAG_OPTIONS = MODEL_FLAG_NAMES.map((n) => n.replace(/_/g, '-'));
+
+const ORIGIN_LABELS: Record<FlagOrigin, string> = { option: 'from options', config: 'from the config', weights: 'from the weights', default: 'defaults' };
+
+/** Lay out option names in indented lines of at most `width` characters. */
+function wrapOptions(items: string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = ' ';
+  for (const item of items) {
+    if (line.length + item.length + 1 > width) {
+      lines.push(line);
+      line = ' ';
+    }
+    line += ` ${item}`;
+  }
+  return [...lines, line];
+}
 
 const usage = [
   'Usage: mww convert SOURCE --calibration PATH [--calibration PATH…] --output MODEL.tflite [options]',
   '',
   'SOURCE: a microWakeWord training directory (best_weights.weights.h5 + training_config.yaml),',
-  '        a Keras 3 .weights.h5 (with --config or model flags; otherwise inferred from the weights, stride 3),',
+  '        a Keras 3 .weights.h5 (with --config and/or model flags as options; flags given neither way are',
+  '        inferred from the weight shapes where they show, else microWakeWord\'s defaults: stride 3, no residual…),',
   '        or a float streaming .tflite.',
   '',
   'Options:',
@@ -38,8 +42,12 @@ const usage = [
   '  --manifest               also write the V2 manifest beside the model (MODEL.json)',
   '  --manifest-path FILE     write the V2 manifest to FILE',
   '  --wake-word TEXT         wake word for the manifest (default: the output name)',
-  '  --author TEXT            manifest author (default: "mww")',
-  '  --' + FLAG_OPTIONS.join(', --') + '  model flags (microWakeWord names), override the config',
+  '  --author TEXT            manifest author (default: "mww"); with --calibration synthetic it gets the suffix',
+  '                           "(synthetic calibration: not for deployment)": the V2 manifest has no notes field',
+  '',
+  'Model flags (microWakeWord\'s names, dashed; each overrides the config; without a config, flags not given',
+  'are inferred from the weights where the shapes show them, and the output says which came from where):',
+  ...wrapOptions(FLAG_OPTIONS.map((f) => `--${f} V`), 100),
 ].join('\n');
 
 const command: Command = {
@@ -99,7 +107,8 @@ const command: Command = {
         : buildManifest({
             model: path.relative(path.dirname(path.resolve(manifestPath)), path.resolve(output)),
             wakeWord: str(args, 'wake-word') ?? path.basename(output).replace(/\.tflite$/i, '').replace(/_/g, ' '),
-            author: str(args, 'author') ?? 'mww',
+            // The V2 schema has no notes field (ESPHome rejects unknown keys): the synthetic label goes into author.
+            author: manifestAuthor(str(args, 'author') ?? 'mww', report.calibration.synthetic),
             cutoff: 0.97,
             window: 5,
             tensorArenaSize: report.recommendedArena,
@@ -115,6 +124,13 @@ const command: Command = {
     if (report.flags) {
       const f = report.flags;
       out.line(`  model: ${f.modelName}, first conv ${f.firstConvFilters}×${f.firstConvKernelSize} stride ${f.stride}, pointwise ${f.pointwiseFilters.join(',')}, kernels ${JSON.stringify(f.mixconvKernelSizes)}${f.residualConnection.some((r) => r) ? `, residual ${f.residualConnection.join(',')}` : ''}${f.spatialAttention ? ', spatial attention' : ''}${f.pooled ? `, pooled (${f.maxPool ? 'max' : 'average'})` : ''}`);
+    }
+    if (report.flagSources) {
+      const sources = Object.entries(report.flagSources);
+      const groups = (Object.keys(ORIGIN_LABELS) as FlagOrigin[])
+        .map((origin) => [origin, sources.filter(([, o]) => o === origin).map(([name]) => name)] as const)
+        .filter(([, names]) => names.length > 0);
+      out.line(`  flags: ${groups.map(([origin, names]) => `${ORIGIN_LABELS[origin]}: ${names.join(', ')}`).join('; ')}`);
     }
     out.line(`  ops (${report.operatorCount}): ${Object.entries(report.ops).map(([k, v]) => `${k}×${v}`).join(' ')}`);
     out.line(`  state variables (${report.variables.length}): ${report.variables.map((v) => `${v.name}[${v.shape.join(',')}]`).join(' ')}; variable arena ${report.variableArena.bytes}/1024 bytes`);

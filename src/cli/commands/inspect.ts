@@ -12,7 +12,7 @@ import { readModelFile } from '../../tflite/file.js';
 import { BuiltinOp, type TensorType, type Tensor, type TfliteModel } from '../../tflite/model.js';
 import { resourceKey } from '../../micro/resources.js';
 import { tensorBytes, typeName as runtimeTypeName } from '../../micro/tensor.js';
-import { isEsphomeOp, opCodeOf, opName } from '../../tflite/ops.js';
+import { isEsphomeOp, opCodeCounts, opCodeOf, opName } from '../../tflite/ops.js';
 import { checkEsphomeContract } from '../../micro/contract.js';
 import {
   arenaAt,
@@ -123,12 +123,7 @@ async function run(args: ParsedArgs, out: Output): Promise<number> {
   const main = model.subgraphs[0]!;
   const contract = checkEsphomeContract(model);
 
-  const opCounts = new Map<number, number>();
-  for (const sg of model.subgraphs) for (const op of sg.operators) {
-    const c = opCodeOf(model, op);
-    opCounts.set(c, (opCounts.get(c) ?? 0) + 1);
-  }
-  const ops = [...opCounts].map(([code, count]) => ({ name: opName(code), code, count, supported: isEsphomeOp(code) }));
+  const ops = [...opCodeCounts(model, { allSubgraphs: true })].map(([code, count]) => ({ name: opName(code), code, count, supported: isEsphomeOp(code) }));
   const unsupported = ops.filter((o) => !o.supported);
 
   const inputs = main.inputs.map((i) => tensorInfo(main.tensors[i]!, i));

@@ -11,6 +11,11 @@ const FEATURES = 40;
 
 /** Build the training-mode MixedNet graph; returns the output op (the Dense layer). */
 export function mixedNetGraph(f: ModelFlags, spectrogramLength: number, init: WeightInit): KOp {
+  return mixedNetGraphForFrames(f, finalFrames(f, spectrogramLength), init);
+}
+
+/** The same graph, given the frames left before the head (T) instead of the spectrogram length. */
+export function mixedNetGraphForFrames(f: ModelFlags, T: number, init: WeightInit): KOp {
   const s = new KerasSession();
   const v = (role: Parameters<WeightInit>[0], shape: number[], fanIn: number): WeightVar => ({ shape, data: init(role, shape, fanIn) });
   const bnVars = (c: number): WeightVar[] => [v('gamma', [c], c), v('beta', [c], c), v('moving_mean', [c], c), v('moving_variance', [c], c)];
@@ -60,7 +65,6 @@ export function mixedNetGraph(f: ModelFlags, spectrogramLength: number, init: We
     }
   });
 
-  const T = finalFrames(f, spectrogramLength);
   let t = T;
   if (T > 1) {
     if (f.spatialAttention) {
