@@ -2,7 +2,7 @@ import { existsSync, statSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MwwError } from '../errors.js';
-import { loadManifest, buildManifest, manifestToJson, type ManifestV2 } from '../manifest/manifest.js';
+import { loadManifest, buildManifest, manifestAuthor, manifestToJson, type ManifestV2 } from '../manifest/manifest.js';
 import { readModelFile } from '../tflite/file.js';
 import type { TfliteModel } from '../tflite/model.js';
 import { recommendedArena } from '../micro/arena/index.js';
@@ -51,27 +51,36 @@ export function arenaFor(model: TfliteModel, chip: Chip, line: EsphomeLine): num
   return Math.max(...line.espNn.map((espNn) => recommendedArena(model, { chip, espNn }).value));
 }
 
-async function convertCheckpointDir(src: ModelSource): Promise<{ tflite: Uint8Array; model: TfliteModel }> {
+/** A converted checkpoint, and whether it was calibrated on synthetic data (the manifest then says so). */
+interface Converted {
+  tflite: Uint8Array;
+  model: TfliteModel;
+  synthetic: boolean;
+}
+
+async function convertCheckpointDir(src: ModelSource): Promise<Converted> {
   const calibration = src.calibration ?? [];
   if (calibration.length === 0) {
     throw new MwwError('usage', `a training checkpoint needs calibration audio to quantize it: pass --calibration FILE.wav (repeatable) or list calibration: in mww.yaml`, { where: src.path });
   }
   const { convertCheckpoint } = await import('../convert/index.js');
-  return convertCheckpoint({ source: src.path, calibration });
+  const res = await convertCheckpoint({ source: src.path, calibration });
+  return { tflite: res.tflite, model: res.model, synthetic: res.report.calibration.synthetic };
 }
 
 /**
  * The built-in example: mww's deterministic, untrained demo checkpoint, converted with the converter's own
  * synthetic calibration (an untrained model's activation ranges mean nothing anyway).
  */
-async function convertDemo(): Promise<{ tflite: Uint8Array; model: TfliteModel }> {
+async function convertDemo(): Promise<Converted> {
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'mww-demo-'));
   trackTemp(tmp); // removed on Ctrl-C too
   try {
     const { writeDemoCheckpoint } = await import('../convert/demo.js');
     const checkpoint = await writeDemoCheckpoint(path.join(tmp, 'checkpoint'));
     const { convertCheckpoint } = await import('../convert/index.js');
-    return await convertCheckpoint({ source: checkpoint, calibration: ['synthetic'] });
+    const res = await convertCheckpoint({ source: checkpoint, calibration: ['synthetic'] });
+    return { tflite: res.tflite, model: res.model, synthetic: res.report.calibration.synthetic };
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true });
     untrackTemp(tmp);
@@ -90,6 +99,8 @@ function finish(opts: {
   chip: Chip;
   line: EsphomeLine;
   untrained: boolean;
+  /** Calibrated on synthetic data: the manifest's author carries the converter's not-for-deployment label. */
+  syntheticCalibration?: boolean;
   usedIds: Set<string>;
 }): PreparedModel {
   const { model } = opts;
@@ -105,7 +116,7 @@ function finish(opts: {
   const manifest = buildManifest({
     model: `${id}.tflite`,
     wakeWord,
-    author: opts.base?.author ?? (opts.untrained ? 'mww demo (untrained)' : 'unknown'),
+    author: manifestAuthor(opts.base?.author ?? (opts.untrained ? 'mww demo (untrained)' : 'unknown'), opts.syntheticCalibration === true),
     website: opts.base?.website,
     languages: opts.base?.trained_languages,
     cutoff: opts.src.probabilityCutoff ?? opts.base?.micro.probability_cutoff ?? 0.97,
@@ -123,8 +134,8 @@ export async function prepareModel(src: ModelSource, ctx: { chip: Chip; line: Es
   if (!existsSync(p)) throw new MwwError('input', 'model not found (give a manifest .json, a .tflite or a training checkpoint directory)', { where: p });
   const common = { src, chip: ctx.chip, line: ctx.line, usedIds: ctx.usedIds };
   if (statSync(p).isDirectory()) {
-    const { tflite, model } = await convertCheckpointDir(src);
-    return finish({ ...common, tflite, model, source: p, defaultWakeWord: humanize(path.basename(path.resolve(p))), untrained: false });
+    const { tflite, model, synthetic } = await convertCheckpointDir(src);
+    return finish({ ...common, tflite, model, source: p, defaultWakeWord: humanize(path.basename(path.resolve(p))), untrained: false, syntheticCalibration: synthetic });
   }
   if (/\.json$/i.test(p)) {
     const loaded = await loadManifest(p);
@@ -140,7 +151,7 @@ export async function prepareModel(src: ModelSource, ctx: { chip: Chip; line: Es
 
 /** The demo model, prepared like any other but flagged untrained. */
 export async function prepareDemoModel(ctx: { chip: Chip; line: EsphomeLine; usedIds: Set<string> }): Promise<PreparedModel> {
-  const { tflite, model } = await convertDemo();
+  const { tflite, model, synthetic } = await convertDemo();
   return finish({
     tflite,
     model,
@@ -150,6 +161,7 @@ export async function prepareDemoModel(ctx: { chip: Chip; line: EsphomeLine; use
     chip: ctx.chip,
     line: ctx.line,
     untrained: true,
+    syntheticCalibration: synthetic,
     usedIds: ctx.usedIds,
   });
 }

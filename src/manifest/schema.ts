@@ -298,6 +298,18 @@ export interface BuildManifestOptions {
 }
 
 /** A validated V2 manifest from command-line values (errors name the manifest field the value lands in). */
+/**
+ * The label a synthetically calibrated model carries in its V2 manifest. The manifest has no notes field and
+ * ESPHome rejects unknown keys, so it goes into `author`: a free string ESPHome accepts and that travels with
+ * the model wherever the manifest goes.
+ */
+export const SYNTHETIC_AUTHOR_LABEL = ' (synthetic calibration: not for deployment)';
+
+/** The manifest author for a model, labelled when its calibration was synthetic. */
+export function manifestAuthor(author: string, synthetic: boolean): string {
+  return synthetic && !author.endsWith(SYNTHETIC_AUTHOR_LABEL) ? author + SYNTHETIC_AUTHOR_LABEL : author;
+}
+
 export function buildManifest(o: BuildManifestOptions): ManifestV2 {
   const json = {
     type: 'micro',

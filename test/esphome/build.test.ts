@@ -235,7 +235,10 @@ describe('the README example on a fresh clone (no ../shared, no user files)', ()
       expect(checkEsphomeContract(model).problems).toEqual([]);
       const line = ESPHOME_LINES[DEFAULT_LINE];
       const expected = Math.max(...line.espNn.map((espNn) => recommendedArena(model, { chip: 'esp32s3', espNn }).value));
-      expect(JSON.parse(readFileSync(path.join(out, m.manifest), 'utf8')).micro.tensor_arena_size).toBe(expected);
+      const manifest = JSON.parse(readFileSync(path.join(out, m.manifest), 'utf8'));
+      expect(manifest.micro.tensor_arena_size).toBe(expected);
+      // Calibrated on synthetic data (issue 4): the manifest itself says it is not for deployment.
+      expect(manifest.author).toBe('mww demo (untrained) (synthetic calibration: not for deployment)');
       expect(JSON.parse(cfg.mww.identity).models[0]).toEqual({ id: m.id, wakeWord: m.wakeWord, sha256: createHash('sha256').update(bytes).digest('hex'), arena: expected });
       compileAgainstFakes(out, cfg);
 
